@@ -218,6 +218,11 @@ static int route_one(const struct route_args *a, const struct glb_table_file *tf
 	struct glb_route r;
 	int t = glb_classify(tf->tables, tf->num_tables, &a->flow, opts);
 
+	if (t == -GLB_DROP_NO_MATCH) {
+		fprintf(stderr, "%s: route: no table has a bind for that destination, protocol "
+			"and port: the director would not forward it\n", GLB_CLI_NAME);
+		return GLB_EXIT_NO_ROUTE;
+	}
 	if (t < 0) {
 		fprintf(stderr, "%s: route: packet not forwarded: %s\n", GLB_CLI_NAME,
 			glb_verdict_name((enum glb_verdict)-t));
