@@ -30,7 +30,8 @@ void glb_diag_free(struct glb_diag *d)
  * Append a formatted line to a list of n entries capped at
  * GLB_DIAG_MAX_KEPT; false when it was not kept (cap or out of memory).
  */
-static bool push(char ***list, size_t n, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static bool push(char ***list, size_t n, const char *fmt,
+							    va_list ap)
 {
 	char **grown;
 	char *msg;

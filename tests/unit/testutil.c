@@ -118,3 +118,16 @@ uint64_t glb_test_rand(uint64_t *state)
 	*state = x;
 	return x * 0x2545F4914F6CDD1DULL;
 }
+
+void glb_test_sha256sum(const char *path, char hex[65])
+{
+	char *cmd;
+	FILE *p;
+
+	ck_assert_int_ge(asprintf(&cmd, "sha256sum '%s'", path), 0);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%64s", hex), 1);
+	ck_assert_int_eq(pclose(p), 0);
+	free(cmd);
+}

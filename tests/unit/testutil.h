@@ -26,6 +26,9 @@ char *glb_test_tempdir(void);
 /* Parse hex ("0a1b..."), spaces allowed; returns bytes written or -1. */
 int glb_test_unhex(const char *hex, uint8_t *out, size_t cap);
 
+/* SHA-256 of a file by the system's sha256sum, independent of common/sha256.c; asserts on failure. */
+void glb_test_sha256sum(const char *path, char hex[65]);
+
 /* Deterministic PRNG (xorshift64*) so property tests are reproducible. */
 uint64_t glb_test_rand(uint64_t *state);
 
