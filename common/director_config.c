@@ -18,7 +18,7 @@
 static const char *const top_keys[] = {
 	"outbound_gateway_mac", "outbound_src_ip", "forward_icmp_ping_responses",
 	"num_worker_queues", "rx_drop_en", "flow_paths", "lcores", "hash_fields",
-	"alt_hash_fields", "statsd_port", "kni_ip", NULL,
+	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", NULL,
 };
 
 /* Keys GLB had that this director accepts and ignores, with the reason. */
@@ -202,8 +202,16 @@ static void parse_lcore(struct glb_diag *d, const char *name, json_t *obj,
 	parse_lcore_flow_paths(d, where, obj, cfg->num_flow_paths, lc);
 	get_uint(d, where, obj, "num_dist_workers", lc->roles & GLB_ROLE_DIST, 1, GLB_MAX_LCORES,
 		 &lc->num_dist_workers);
-	get_uint(d, where, obj, "work_source", lc->roles & GLB_ROLE_WORK, 0, GLB_MAX_LCORES - 1,
+	/* A run-to-completion lcore (rx + work) has no distributor to name. */
+	get_uint(d, where, obj, "work_source",
+		 (lc->roles & GLB_ROLE_WORK) && !(lc->roles & GLB_ROLE_RX), 0, GLB_MAX_LCORES - 1,
 		 &lc->work_source);
+	if ((lc->roles & GLB_ROLE_RX) && (lc->roles & (GLB_ROLE_WORK | GLB_ROLE_DIST)) &&
+	    !(lc->roles & GLB_ROLE_TX))
+		glb_diag_add(d, "%s: tx: an lcore that receives and forwards must also transmit",
+			     where);
+	if ((lc->roles & GLB_ROLE_WORK) && (lc->roles & GLB_ROLE_DIST))
+		glb_diag_add(d, "%s: work: a distributor cannot also be its own worker", where);
 }
 
 /* Every worker feeds from a distributor, and every distributor has the workers it expects. */
@@ -215,7 +223,7 @@ static void check_layout(struct glb_diag *d, const struct glb_director_config *c
 		const struct glb_lcore_config *lc = &cfg->lcores[i];
 
 		rx += lc->configured && (lc->roles & GLB_ROLE_RX);
-		if (!lc->configured || !(lc->roles & GLB_ROLE_WORK))
+		if (!lc->configured || !(lc->roles & GLB_ROLE_WORK) || (lc->roles & GLB_ROLE_RX))
 			continue;
 		if (!(cfg->lcores[lc->work_source].roles & GLB_ROLE_DIST))
 			glb_diag_add(d, "lcores.lcore-%u: work_source: lcore-%u is not a "
@@ -258,6 +266,20 @@ static void parse_addresses(struct glb_diag *d, json_t *root, struct glb_directo
 			     json_string_value(v));
 }
 
+static void parse_glb_keys(struct glb_diag *d, json_t *root, struct glb_director_config *cfg)
+{
+	json_t *tap;
+
+	get_uint(d, TOP, root, "idle_sleep_us", false, 0, GLB_IDLE_SLEEP_MAX_US,
+		 &cfg->idle_sleep_us);
+	tap = glb_json_member(d, TOP, root, "exception_tap", JSON_STRING, false);
+	if (tap && (json_string_length(tap) == 0 || json_string_length(tap) >= GLB_IFNAME_MAX))
+		glb_diag_add(d, "exception_tap: \"%s\" is not an interface name (1-%d characters)",
+			     json_string_value(tap), GLB_IFNAME_MAX - 1);
+	else if (tap)
+		strcpy(cfg->exception_tap, json_string_value(tap));
+}
+
 static void parse_all(struct glb_diag *d, json_t *root, struct glb_director_config *cfg)
 {
 	unsigned i;
@@ -274,6 +296,7 @@ static void parse_all(struct glb_diag *d, json_t *root, struct glb_director_conf
 	get_uint(d, TOP, root, "num_worker_queues", false, 1, U16_MAX, &cfg->num_worker_queues);
 	parse_flow_paths(d, root, cfg);
 	parse_lcores(d, root, cfg);
+	parse_glb_keys(d, root, cfg);
 }
 
 typedef void (*parse_fn)(struct glb_diag *d, json_t *root, struct glb_director_config *cfg);

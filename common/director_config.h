@@ -18,6 +18,17 @@
 /* Flow paths one lcore may serve (GLB's PER_CORE_MAX_FLOW_PATHS). */
 #define GLB_LCORE_MAX_FLOW_PATHS 8
 
+/* Linux interface names, IFNAMSIZ with the terminator. */
+#define GLB_IFNAME_MAX 16
+/* Longest idle back-off: beyond a millisecond the director adds real latency. */
+#define GLB_IDLE_SLEEP_MAX_US 1000
+
+/*
+ * An lcore's roles.  GLB's distributor layout: one lcore with rx, tx and
+ * dist feeding "work" lcores (work_source = that lcore).  Run to completion:
+ * an lcore with rx, tx and work and no distributor receives, encapsulates
+ * and transmits on its own flow paths.
+ */
 enum glb_lcore_role {
 	GLB_ROLE_RX = 1 << 0,
 	GLB_ROLE_TX = 1 << 1,
@@ -50,6 +61,9 @@ struct glb_director_config {
 	unsigned num_flow_paths;
 	struct glb_flow_path flow_paths[GLB_MAX_FLOW_PATHS];
 	struct glb_lcore_config lcores[GLB_MAX_LCORES];
+	/* glb's own keys */
+	unsigned idle_sleep_us;                    /* 0 = busy poll (default) */
+	char exception_tap[GLB_IFNAME_MAX];        /* "" = drop what no table matches */
 };
 
 /*

@@ -346,10 +346,13 @@ static enum glb_verdict parse_transport(const struct cursor *l3, const struct ip
 }
 
 /*
- * The received IP packet's own length claim, checked against the frame: the
- * cursor l3 covers exactly the packet, without Ethernet padding.
+ * The received IP packet's own length claim, checked against the frame's
+ * real length (ip_avail bytes from the IP header on, which may be more than
+ * the view holds): *tot is the packet's length, and the cursor l3 covers the
+ * part of it inside the view, never Ethernet padding.
  */
-static enum glb_verdict ip_bound(const struct cursor *rest, uint8_t family, struct cursor *l3)
+static enum glb_verdict ip_bound(const struct cursor *rest, size_t ip_avail, uint8_t family,
+				 struct cursor *l3, size_t *tot_out)
 {
 	const uint8_t *h;
 	size_t tot;
@@ -374,10 +377,11 @@ static enum glb_verdict ip_bound(const struct cursor *rest, uint8_t family, stru
 			return GLB_DROP_UNSUPPORTED;
 	}
 	/* a length claiming bytes the frame does not have */
-	if (!pkt_ptr(rest, 0, tot))
+	if (tot > ip_avail)
 		return GLB_DROP_MALFORMED;
 	l3->data = rest->data;
-	l3->len = tot;
+	l3->len = tot < rest->len ? tot : rest->len;
+	*tot_out = tot;
 	return GLB_OK;
 }
 
@@ -410,20 +414,24 @@ static enum glb_verdict parse_ether(const struct cursor *c, uint8_t *family, siz
 	return GLB_OK;
 }
 
-enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow)
+enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, size_t frame_len,
+				       struct glb_flow *flow)
 {
-	struct cursor c = { .data = frame, .len = len }, rest, l3;
+	struct cursor c = { .data = view, .len = view_len }, rest, l3;
 	struct ip_info ip = { 0 };
 	enum glb_verdict v;
 	uint8_t family;
-	size_t l3_off;
+	size_t l3_off, tot;
 
+	/* a view claiming more bytes than the frame has */
+	if (view_len > frame_len)
+		return GLB_DROP_MALFORMED;
 	v = parse_ether(&c, &family, &l3_off);
 	if (v != GLB_OK)
 		return v;
 	if (!sub_cursor(&c, l3_off, &rest))
 		return GLB_DROP_MALFORMED;
-	v = ip_bound(&rest, family, &l3);
+	v = ip_bound(&rest, frame_len - l3_off, family, &l3, &tot);
 	if (v != GLB_OK)
 		return v;
 	v = ip_header(&l3, family, &ip);
@@ -435,8 +443,13 @@ enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_f
 		return v;
 	flow->outer_family = family;
 	flow->l3_offset = (uint16_t)l3_off;
-	flow->l3_len = (uint16_t)l3.len;
+	flow->l3_len = (uint16_t)tot;
 	return GLB_OK;
+}
+
+enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow)
+{
+	return glb_packet_parse_view(frame, len, len, flow);
 }
 
 const char *glb_verdict_name(enum glb_verdict v)

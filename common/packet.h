@@ -67,6 +67,15 @@ struct glb_flow {
  */
 enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow);
 
+/*
+ * The same over the first view_len bytes of a frame of frame_len bytes (a
+ * header view of a segmented buffer): lengths are checked against
+ * frame_len, headers are read only inside the view, and a header that
+ * extends past the view is malformed.
+ */
+enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, size_t frame_len,
+				       struct glb_flow *flow);
+
 /* Options of the director that change classification. */
 struct glb_classify_opts {
 	unsigned hash_fields;     /* enum glb_hash_field bits, never 0 */

@@ -64,6 +64,21 @@ START_TEST(test_hash_fields_and_alt_hash_fields_are_read)
 }
 END_TEST
 
+START_TEST(test_run_to_completion_layout_and_glb_keys_parse)
+{
+	struct glb_director_config cfg;
+	struct glb_diag d;
+
+	ck_assert_int_eq(parse(BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, "
+			       "\"work\": true, \"flow_paths\": [0]}}, \"idle_sleep_us\": 50, "
+			       "\"exception_tap\": \"glbexc0\"}", &cfg, &d), 0);
+	ck_assert_uint_eq(cfg.lcores[1].roles, GLB_ROLE_RX | GLB_ROLE_TX | GLB_ROLE_WORK);
+	ck_assert_uint_eq(cfg.idle_sleep_us, 50);
+	ck_assert_str_eq(cfg.exception_tap, "glbexc0");
+	glb_diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_glb_statsd_port_is_accepted_with_a_warning)
 {
 	struct glb_director_config cfg;
@@ -131,6 +146,14 @@ static const struct {
 	  "rx" },
 	{ "lcore with no role", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true,"
 				" \"flow_paths\": [0]}, \"lcore-2\": {}}}", "lcore-2" },
+	{ "rtc lcore without tx", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"work\": "
+				  "true, \"flow_paths\": [0]}}}", "tx" },
+	{ "distributor that works", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": "
+				    "true, \"dist\": true, \"work\": true, \"num_dist_workers\": 1, "
+				    "\"flow_paths\": [0]}}}", "own worker" },
+	{ "idle sleep too long", BASE_HEAD BASE_LCORES ", \"idle_sleep_us\": 5000}", "idle_sleep_us" },
+	{ "tap name too long", BASE_HEAD BASE_LCORES ", \"exception_tap\": \"a-very-long-tap-name\"}",
+	  "exception_tap" },
 	{ "not an object", "[1, 2]", "object" },
 	{ "syntax error", "{\"outbound_src_ip\": ", "line 1" },
 	{ "duplicate key", BASE_HEAD BASE_LCORES ", \"rx_drop_en\": true, \"rx_drop_en\": false}",
@@ -181,6 +204,7 @@ int main(void)
 
 	tcase_add_test(tc, test_glb_distributor_layout_parses_with_defaults);
 	tcase_add_test(tc, test_hash_fields_and_alt_hash_fields_are_read);
+	tcase_add_test(tc, test_run_to_completion_layout_and_glb_keys_parse);
 	tcase_add_test(tc, test_glb_statsd_port_is_accepted_with_a_warning);
 	tcase_add_loop_test(tc, test_bad_director_config_is_rejected_naming_the_key, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));

@@ -852,6 +852,47 @@ START_TEST(parse_truncated_at_every_offset_is_dropped)
 }
 END_TEST
 
+/*
+ * A header view of a segmented buffer: a view holding all the headers gives
+ * the same flow as the whole frame; a view ending inside the headers is
+ * malformed, read only inside the view; lengths are still checked against the
+ * real frame.
+ */
+START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
+{
+	const struct parse_case *c = &parse_cases[_i];
+	struct frame f = { .len = 0 };
+	struct glb_flow full, fl;
+	enum glb_verdict want;
+	size_t n;
+
+	c->build(&f);
+	want = parse_exact(f.b, f.len, &full);
+	for (n = 0; n <= f.len; n++) {
+		uint8_t *view = malloc(n ? n : 1);
+		enum glb_verdict v;
+
+		ck_assert_ptr_nonnull(view);
+		memcpy(view, f.b, n);
+		v = glb_packet_parse_view(view, n, f.len, &fl);
+		free(view);
+		if (v == GLB_OK) {
+			ck_assert_msg(want == GLB_OK, "%s view %zu: ok, whole frame %s", c->name, n,
+				      glb_verdict_name(want));
+			ck_assert_msg(memcmp(&fl, &full, sizeof(fl)) == 0, "%s view %zu", c->name, n);
+		} else if (n == f.len) {
+			ck_assert_int_eq(v, want);
+		}
+	}
+	/* the whole frame as its own view is what glb_packet_parse says */
+	ck_assert_int_eq(glb_packet_parse_view(f.b, f.len, f.len, &fl), want);
+	/* a view longer than the frame is a lie about the frame */
+	if (f.len > 0)
+		ck_assert_int_eq(glb_packet_parse_view(f.b, f.len, f.len - 1, &fl),
+				 GLB_DROP_MALFORMED);
+}
+END_TEST
+
 START_TEST(verdict_names_are_distinct)
 {
 	int i, j;
@@ -1513,6 +1554,8 @@ static Suite *packet_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, parse_gives_expected_flow_or_verdict, 0, NUM(parse_cases));
 	tcase_add_loop_test(tc, parse_truncated_at_every_offset_is_dropped, 0, NUM(parse_cases));
+	tcase_add_loop_test(tc, parse_view_matches_whole_frame_and_stays_inside_view, 0,
+			    NUM(parse_cases));
 	tcase_add_test(tc, verdict_names_are_distinct);
 	suite_add_tcase(s, tc);
 
