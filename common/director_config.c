@@ -18,7 +18,7 @@
 static const char *const top_keys[] = {
 	"outbound_gateway_mac", "outbound_src_ip", "forward_icmp_ping_responses",
 	"num_worker_queues", "rx_drop_en", "flow_paths", "lcores", "hash_fields",
-	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", NULL,
+	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", "mtu", NULL,
 };
 
 /* Keys GLB had that this director accepts and ignores, with the reason. */
@@ -272,6 +272,7 @@ static void parse_glb_keys(struct glb_diag *d, json_t *root, struct glb_director
 
 	get_uint(d, TOP, root, "idle_sleep_us", false, 0, GLB_IDLE_SLEEP_MAX_US,
 		 &cfg->idle_sleep_us);
+	get_uint(d, TOP, root, "mtu", false, GLB_MTU_MIN, GLB_MTU_MAX, &cfg->mtu);
 	tap = glb_json_member(d, TOP, root, "exception_tap", JSON_STRING, false);
 	if (tap && (json_string_length(tap) == 0 || json_string_length(tap) >= GLB_IFNAME_MAX))
 		glb_diag_add(d, "exception_tap: \"%s\" is not an interface name (1-%d characters)",

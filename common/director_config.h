@@ -22,6 +22,9 @@
 #define GLB_IFNAME_MAX 16
 /* Longest idle back-off: beyond a millisecond the director adds real latency. */
 #define GLB_IDLE_SLEEP_MAX_US 1000
+/* IPv4's minimum MTU, and the largest jumbo frame payload NICs commonly take. */
+#define GLB_MTU_MIN 576
+#define GLB_MTU_MAX 9702
 
 /*
  * An lcore's roles.  GLB's distributor layout: one lcore with rx, tx and
@@ -63,6 +66,7 @@ struct glb_director_config {
 	struct glb_lcore_config lcores[GLB_MAX_LCORES];
 	/* glb's own keys */
 	unsigned idle_sleep_us;                    /* 0 = busy poll (default) */
+	unsigned mtu;                              /* 0 = leave the ports' MTU as the PMD has it */
 	char exception_tap[GLB_IFNAME_MAX];        /* "" = drop what no table matches */
 };
 

@@ -71,7 +71,8 @@ START_TEST(test_run_to_completion_layout_and_glb_keys_parse)
 
 	ck_assert_int_eq(parse(BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, "
 			       "\"work\": true, \"flow_paths\": [0]}}, \"idle_sleep_us\": 50, "
-			       "\"exception_tap\": \"glbexc0\"}", &cfg, &d), 0);
+			       "\"exception_tap\": \"glbexc0\", \"mtu\": 9000}", &cfg, &d), 0);
+	ck_assert_uint_eq(cfg.mtu, 9000);
 	ck_assert_uint_eq(cfg.lcores[1].roles, GLB_ROLE_RX | GLB_ROLE_TX | GLB_ROLE_WORK);
 	ck_assert_uint_eq(cfg.idle_sleep_us, 50);
 	ck_assert_str_eq(cfg.exception_tap, "glbexc0");
@@ -154,6 +155,7 @@ static const struct {
 	{ "idle sleep too long", BASE_HEAD BASE_LCORES ", \"idle_sleep_us\": 5000}", "idle_sleep_us" },
 	{ "tap name too long", BASE_HEAD BASE_LCORES ", \"exception_tap\": \"a-very-long-tap-name\"}",
 	  "exception_tap" },
+	{ "mtu too small", BASE_HEAD BASE_LCORES ", \"mtu\": 100}", "mtu" },
 	{ "not an object", "[1, 2]", "object" },
 	{ "syntax error", "{\"outbound_src_ip\": ", "line 1" },
 	{ "duplicate key", BASE_HEAD BASE_LCORES ", \"rx_drop_en\": true, \"rx_drop_en\": false}",

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * glb-director's runtime state, shared by the control plane (the main lcore)
+ * and the data-path lcores.  Written before the lcores start, then only
+ * read by them, except for the published table (RCU, reload.c) and the
+ * stop flag.
+ */
+#ifndef GLB_DIRECTOR_H
+#define GLB_DIRECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_distributor.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "director_config.h"
+#include "packet.h"
+#include "stats.h"
+
+/* Packets per RX/TX burst: DPDK's customary size, one cache line of pointers x4. */
+#define GLB_BURST 32
+
+struct glb_table_ctx;
+
+/* An lcore's view of one flow path: where it receives and where it sends. */
+struct glb_path {
+	uint16_t rx_port, rx_queue, tx_port, tx_queue;
+};
+
+struct glb_lcore_ctx {
+	unsigned lcore_id;
+	unsigned roles; /* enum glb_lcore_role */
+	unsigned num_paths;
+	struct glb_path paths[GLB_LCORE_MAX_FLOW_PATHS];
+	/* distributor layout */
+	struct rte_distributor *dist; /* the one this lcore runs or feeds */
+	unsigned worker_id;
+	struct glb_lcore_stats *stats;
+};
+
+struct glb_director {
+	struct glb_director_config cfg;
+	const char *config_path;
+	const char *table_path;
+	struct glb_classify_opts opts;
+	struct glb_encap_params encap[RTE_MAX_ETHPORTS]; /* per TX port: its MAC as source */
+	uint16_t mtu[RTE_MAX_ETHPORTS];
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsbr;
+	struct glb_table_ctx *table; /* published with __atomic, read under RCU */
+	struct glb_lcore_ctx lcores[RTE_MAX_LCORE];
+	uint64_t reloads_ok, reloads_failed; /* written by the main lcore only */
+	int stop;                            /* enum glb_stop, __atomic; main lcore sets it */
+};
+
+/*
+ * Stopping happens in two steps so that nothing in flight is lost: first
+ * the receiving lcores stop and collect what workers still hold, then the
+ * workers stop.
+ */
+enum glb_stop {
+	GLB_RUNNING,
+	GLB_STOP_RX,
+	GLB_STOP_ALL,
+};
+
+static inline bool glb_director_stopping(const struct glb_director *d)
+{
+	return __atomic_load_n(&d->stop, __ATOMIC_RELAXED) >= GLB_STOP_RX;
+}
+
+static inline bool glb_director_workers_stopping(const struct glb_director *d)
+{
+	return __atomic_load_n(&d->stop, __ATOMIC_RELAXED) >= GLB_STOP_ALL;
+}
+
+/* Data-path lcore entry points, one per role (lcore_*.c). */
+int glb_lcore_rtc(void *arg);
+int glb_lcore_dist(void *arg);
+int glb_lcore_worker(void *arg);
+
+/* The director every lcore reads; set once by main() before launch. */
+extern struct glb_director *glb_director;
+
+#endif
