@@ -22,6 +22,7 @@ enum glb_cli_exit {
 int glb_cli_build(int argc, char **argv);
 int glb_cli_dump(int argc, char **argv);
 int glb_cli_route(int argc, char **argv);
+int glb_cli_stats(int argc, char **argv);
 
 /* Print d's lines to stderr under the program name; returns the exit code for ret. */
 int glb_cli_report(const struct glb_diag *d, int ret);

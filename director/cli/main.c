@@ -29,6 +29,8 @@ static const char usage[] =
 	"      each backend's share of primary and secondary rows.\n"
 	"  route TABLE.bin SRC [DST SPORT DPORT PROTO] [--config DIRECTOR.conf] [--json]\n"
 	"      Where a client's packets go: table, row, primary and secondary proxy.\n"
+	"  stats [--file-prefix P] [--json | --prometheus]\n"
+	"      A running director's counters, from its DPDK telemetry socket.\n"
 	"\n"
 	"Run '" GLB_CLI_NAME " COMMAND --help' for a command's details.\n"
 	"\n"
@@ -36,7 +38,7 @@ static const char usage[] =
 	"  0  success\n"
 	"  1  an input file is invalid (each problem is printed on stderr)\n"
 	"  2  bad command line\n"
-	"  3  I/O or memory failure\n"
+	"  3  I/O or memory failure (stats: no director answers)\n"
 	"  4  route: no table matches the packet, or its table has no usable backend\n";
 
 int glb_cli_report(const struct glb_diag *d, int ret)
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 		{ "build-config", glb_cli_build },
 		{ "dump", glb_cli_dump },
 		{ "route", glb_cli_route },
+		{ "stats", glb_cli_stats },
 	};
 	size_t i;
 
