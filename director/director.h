@@ -40,6 +40,9 @@ struct glb_lcore_ctx {
 	struct rte_distributor *dist; /* the one this lcore runs or feeds */
 	unsigned worker_id;
 	struct glb_lcore_stats *stats;
+	/* exception path: this lcore's TX queue on the TAP, and whether it polls the TAP */
+	int exc_txq; /* -1: none */
+	bool polls_exception;
 };
 
 struct glb_director {
@@ -53,6 +56,7 @@ struct glb_director {
 	struct rte_rcu_qsbr *qsbr;
 	struct glb_table_ctx *table; /* published with __atomic, read under RCU */
 	struct glb_lcore_ctx lcores[RTE_MAX_LCORE];
+	int exception_port; /* the TAP's port id, or -1 */
 	uint64_t reloads_ok, reloads_failed; /* written by the main lcore only */
 	int stop;                            /* enum glb_stop, __atomic; main lcore sets it */
 };

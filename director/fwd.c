@@ -3,6 +3,8 @@
 
 #include <rte_ether.h>
 
+#include "exception.h"
+
 /*
  * Headers are parsed from a view of at most this many bytes, copied out
  * only when the first segment is shorter: room for Ethernet, a VLAN tag,
@@ -63,10 +65,15 @@ static enum glb_verdict decide(const struct glb_director *d, const struct glb_ta
 	return glb_route_flow(&tf->tables[*table], flow, &d->opts, route);
 }
 
-/* One packet: true if it is to be sent; otherwise it has been freed and counted. */
-static bool fwd_one(const struct glb_director *d, const struct glb_table_file *tf,
-		    struct rte_mbuf *m, unsigned rx_slot, uint16_t tx_port,
-		    struct glb_lcore_stats *st)
+enum fwd_result {
+	FWD_SEND,   /* encapsulated, to transmit */
+	FWD_KERNEL, /* untouched, for the exception path */
+	FWD_GONE,   /* freed and counted */
+};
+
+static enum fwd_result fwd_one(const struct glb_director *d, const struct glb_table_file *tf,
+			       struct rte_mbuf *m, unsigned rx_slot, uint16_t tx_port,
+			       struct glb_lcore_stats *st)
 {
 	struct glb_route route;
 	struct glb_flow flow;
@@ -76,38 +83,50 @@ static bool fwd_one(const struct glb_director *d, const struct glb_table_file *t
 	int table = -1;
 
 	v = decide(d, tf, m, &flow, &route, &table);
+	if (v != GLB_OK && d->exception_port >= 0 && glb_exception_wants(v))
+		return FWD_KERNEL;
 	if (v != GLB_OK) {
 		glb_stat_add(&st->drops[rx_slot][v], 1);
 		rte_pktmbuf_free(m);
-		return false;
+		return FWD_GONE;
 	}
 	if (!encapsulate(d, m, &flow, &route, tx_port, &why)) {
 		glb_stat_add(&st->port[glb_stats_port_slot(tx_port)][why], 1);
 		rte_pktmbuf_free(m);
-		return false;
+		return FWD_GONE;
 	}
 	t = glb_stats_table_slot(table);
 	glb_stat_add(&st->table_packets[t], 1);
 	glb_stat_add(&st->table_bytes[t], flow.l3_len);
 	glb_stat_add(&st->backend_packets[t][route.primary_idx], 1);
-	return true;
+	return FWD_SEND;
 }
 
 uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx *t,
 		       struct rte_mbuf **pkts, uint16_t n, uint16_t rx_port, uint16_t tx_port,
-		       struct glb_lcore_stats *st)
+		       struct glb_lcore_ctx *lc)
 {
 	const struct glb_table_file *tf = t ? t->file : NULL;
 	unsigned rx_slot = glb_stats_port_slot(rx_port);
-	uint16_t i, out = 0;
+	struct rte_mbuf *kernel[GLB_FWD_BURST_MAX];
+	uint16_t i, out = 0, nk = 0;
 
-	glb_stat_add(&st->port[rx_slot][GLB_STAT_RX], n);
+	glb_stat_add(&lc->stats->port[rx_slot][GLB_STAT_RX], n);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (fwd_one(d, tf, pkts[i], rx_slot, tx_port, st))
+		switch (fwd_one(d, tf, pkts[i], rx_slot, tx_port, lc->stats)) {
+		case FWD_SEND:
 			pkts[out++] = pkts[i];
+			break;
+		case FWD_KERNEL:
+			kernel[nk++] = pkts[i];
+			break;
+		case FWD_GONE:
+			break;
+		}
 	}
+	glb_exception_to_kernel(lc, kernel, nk);
 	return out;
 }
 

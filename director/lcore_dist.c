@@ -9,6 +9,7 @@
 #include <rte_hash_crc.h>
 
 #include "director.h"
+#include "exception.h"
 #include "fwd.h"
 
 /* Bytes of the IPv4 source address in an untagged frame, for the flow tag. */
@@ -97,6 +98,7 @@ int glb_lcore_dist(void *arg)
 		unsigned busy = rx_and_distribute(lc);
 
 		busy += tx_returned(lc);
+		busy += glb_exception_from_kernel(lc);
 		if (busy == 0 && d->cfg.idle_sleep_us)
 			rte_delay_us_sleep(d->cfg.idle_sleep_us);
 	}

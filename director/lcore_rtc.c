@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 
 #include "director.h"
+#include "exception.h"
 #include "fwd.h"
 #include "reload.h"
 
@@ -28,9 +29,10 @@ int glb_lcore_rtc(void *arg)
 			if (n == 0)
 				continue;
 			received += n;
-			n = glb_fwd_burst(d, t, pkts, n, fp->rx_port, fp->tx_port, lc->stats);
+			n = glb_fwd_burst(d, t, pkts, n, fp->rx_port, fp->tx_port, lc);
 			glb_fwd_tx(pkts, n, fp->tx_port, fp->tx_queue, lc->stats);
 		}
+		received += glb_exception_from_kernel(lc);
 		/* Done with t: a reload may free it once every lcore has said this. */
 		glb_reload_quiescent(d, lc->lcore_id);
 		if (received == 0 && d->cfg.idle_sleep_us)

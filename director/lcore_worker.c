@@ -18,7 +18,7 @@
  * (8 in DPDK 22.11; the size is private to the library): room for 8 times
  * that, so a future larger burst cannot overrun us.
  */
-#define GLB_DIST_POLL_MAX 64
+#define GLB_DIST_POLL_MAX GLB_FWD_BURST_MAX
 
 /*
  * The distributor does not say which flow path a packet came in on: the
@@ -44,8 +44,7 @@ int glb_lcore_worker(void *arg)
 				rte_delay_us_sleep(d->cfg.idle_sleep_us);
 			continue;
 		}
-		out = glb_fwd_burst(d, t, pkts, (uint16_t)n, pkts[0]->port, lc->paths[0].tx_port,
-				    lc->stats);
+		out = glb_fwd_burst(d, t, pkts, (uint16_t)n, pkts[0]->port, lc->paths[0].tx_port, lc);
 		glb_reload_quiescent(d, lc->lcore_id);
 		rte_distributor_request_pkt(lc->dist, lc->worker_id, pkts, out);
 	}

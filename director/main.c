@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 
 #include "director.h"
+#include "exception.h"
 #include "lcores.h"
 #include "port.h"
 #include "reload.h"
@@ -194,6 +195,8 @@ static int setup(struct glb_director *d)
 			ret = -EINVAL;
 	if (ret == 0)
 		ret = glb_ports_init(d, &diag);
+	if (ret == 0)
+		ret = glb_exception_init(d, &diag);
 	if (ret == 0 && glb_telemetry_register() != 0)
 		glb_diag_add(&diag, "telemetry: cannot register /glb commands"), ret = -EEXIST;
 	if (ret == 0)

@@ -15,6 +15,8 @@ const char *glb_stat_name(enum glb_stat s)
 		[GLB_STAT_TX_FULL] = "tx_full",
 		[GLB_STAT_TOO_BIG] = "too_big",
 		[GLB_STAT_NO_HEADROOM] = "no_headroom",
+		[GLB_STAT_TO_KERNEL] = "to_kernel",
+		[GLB_STAT_FROM_KERNEL] = "from_kernel",
 	};
 
 	return (unsigned)s < GLB_STAT_COUNT ? names[s] : "unknown";

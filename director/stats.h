@@ -23,6 +23,8 @@ enum glb_stat {
 	GLB_STAT_TX_FULL,     /* encapsulated but the TX queue would not take them */
 	GLB_STAT_TOO_BIG,     /* encapsulation would exceed the TX port's MTU */
 	GLB_STAT_NO_HEADROOM, /* the mbuf had no room to prepend the outer headers */
+	GLB_STAT_TO_KERNEL,   /* not for any table: handed to the exception TAP */
+	GLB_STAT_FROM_KERNEL, /* written by the kernel to the TAP, sent out this port */
 	GLB_STAT_COUNT,
 };
 
