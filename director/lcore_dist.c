@@ -5,6 +5,8 @@
  * client's packets stay on one worker and in order), and transmits what the
  * workers hand back.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_hash_crc.h>
 
@@ -27,13 +29,18 @@ static inline uint32_t flow_tag(struct rte_mbuf *m)
 {
 	uint8_t copy[TAG_V4_SRC_LEN];
 	const void *src;
+	uint32_t addr;
 
 	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)
 		return m->hash.rss;
 	if (rte_pktmbuf_pkt_len(m) < TAG_V4_SRC_OFF + TAG_V4_SRC_LEN)
 		return 0;
 	src = rte_pktmbuf_read(m, TAG_V4_SRC_OFF, TAG_V4_SRC_LEN, copy);
-	return src ? rte_hash_crc_4byte(*(const uint32_t *)src, 0) : 0;
+	if (!src)
+		return 0;
+	/* The address sits at an odd offset into the frame: copy, never cast. */
+	memcpy(&addr, src, sizeof(addr));
+	return rte_hash_crc_4byte(addr, 0);
 }
 
 /* TX port and queue of the flow path on which port rx arrives. */
