@@ -52,6 +52,7 @@ struct glb_director {
 	struct glb_classify_opts opts;
 	struct glb_encap_params encap[RTE_MAX_ETHPORTS]; /* per TX port: its MAC as source */
 	uint16_t mtu[RTE_MAX_ETHPORTS];
+	bool started[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
 	struct glb_table_ctx *table; /* published with __atomic, read under RCU */

@@ -74,6 +74,7 @@ int glb_exception_init(struct glb_director *d, struct glb_diag *diag)
 		return ret;
 	}
 	d->exception_port = port;
+	d->started[port] = true;
 	printf("glb-director: exception path: TAP %s (port %u)\n", d->cfg.exception_tap, port);
 	return 0;
 }

@@ -210,9 +210,19 @@ static int setup(struct glb_director *d)
 
 int main(int argc, char **argv)
 {
-	int consumed, ret;
+	int consumed, ret, i;
 	unsigned lcores;
 
+	/* One log line at a time, also into a pipe (tests, journald). */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* EAL would answer --help with its own options only: ours come first. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			printf("\nEAL options: see 'dpdk-testpmd --help' or the DPDK documentation.\n");
+			return EXIT_OK;
+		}
+	}
 	consumed = rte_eal_init(argc, argv);
 	if (consumed < 0) {
 		fprintf(stderr, "glb-director: EAL: %s\n\n%s", rte_strerror(rte_errno), usage);

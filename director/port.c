@@ -79,9 +79,9 @@ static void apply_mtu(struct glb_director *d, uint16_t port)
 	d->mtu[port] = (uint16_t)d->cfg.mtu;
 	ret = rte_eth_dev_set_mtu(port, (uint16_t)d->cfg.mtu);
 	if (ret != 0)
-		printf("glb-director: port %u: the PMD refuses MTU %u (%s); encapsulating up to "
-		       "MTU %u anyway, as configured\n", port, d->cfg.mtu, rte_strerror(-ret),
-		       d->cfg.mtu);
+		printf("glb-director: port %u: the PMD refuses MTU %u (%s): the port keeps its "
+		       "own, and MTU %u is still the limit for encapsulated packets\n", port,
+		       d->cfg.mtu, rte_strerror(-ret), d->cfg.mtu);
 }
 
 static int setup_port(struct glb_director *d, uint16_t port, const struct port_queues *q,
@@ -116,9 +116,10 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	memcpy(d->encap[port].src_mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].dst_mac, d->cfg.gateway_mac, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].src_ip, d->cfg.src_ip, sizeof(d->cfg.src_ip));
-	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, %u RX / %u TX "
-	       "queues\n", port, info.driver_name, RTE_ETHER_ADDR_BYTES(&mac), d->mtu[port],
-	       RTE_MAX(q->nb_rx, 1), RTE_MAX(q->nb_tx, 1));
+	d->started[port] = true;
+	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", encapsulating up to MTU "
+	       "%u, %u RX / %u TX queues\n", port, info.driver_name, RTE_ETHER_ADDR_BYTES(&mac),
+	       d->mtu[port], RTE_MAX(q->nb_rx, 1), RTE_MAX(q->nb_tx, 1));
 	return 0;
 err:
 	glb_diag_add(diag, "port %u: setup failed: %s", port, rte_strerror(-ret));
@@ -180,7 +181,9 @@ void glb_ports_fini(struct glb_director *d)
 	uint16_t port;
 
 	RTE_ETH_FOREACH_DEV(port) {
-		rte_eth_dev_stop(port);
+		/* Only ports this run started: stopping others just logs noise. */
+		if (port < RTE_MAX_ETHPORTS && d->started[port])
+			rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 	}
 	rte_mempool_free(d->pool);

@@ -2,6 +2,7 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <rte_log.h>
@@ -55,7 +56,7 @@ int glb_reload(struct glb_director *d)
 	glb_diag_init(&diag);
 	ret = glb_table_load(d->table_path, &fresh->file, &diag);
 	if (ret != 0) {
-		RTE_LOG(ERR, USER1, "glb-director: table not loaded, %s: %s\n",
+		fprintf(stderr, "glb-director: table not loaded, %s: %s\n",
 			d->table ? "keeping the old one" : "nothing to forward with",
 			glb_diag_first(&diag));
 		glb_diag_free(&diag);
@@ -72,7 +73,7 @@ int glb_reload(struct glb_director *d)
 	ctx_free(old);
 	glb_stat_add(&d->reloads_ok, 1);
 	glb_sha256_hex(fresh->file->sha256, hex);
-	RTE_LOG(NOTICE, USER1, "glb-director: table %s loaded: %u tables, sha256 %s\n",
+	printf("glb-director: table %s loaded: %u tables, sha256 %s\n",
 		d->table_path, fresh->file->num_tables, hex);
 	return 0;
 }
