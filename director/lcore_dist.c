@@ -5,6 +5,7 @@
  * client's packets stay on one worker and in order), and transmits what the
  * workers hand back.
  */
+#include <sched.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -74,6 +75,34 @@ static unsigned tx_returned(struct glb_lcore_ctx *lc)
 	return total;
 }
 
+/*
+ * Hand a burst to the workers.  In burst mode rte_distributor_process()
+ * takes nothing until a worker has asked for work (at start-up, or while
+ * every worker is busy), so keep offering what it has not taken, moving
+ * returns along meanwhile; only a stop ends the wait, and what was never
+ * taken is then freed and counted.
+ */
+static void distribute(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct glb_director *d = glb_director;
+	uint16_t done = 0;
+
+	while (done < n) {
+		done += (uint16_t)rte_distributor_process(lc->dist, pkts + done, n - done);
+		if (done == n)
+			break;
+		tx_returned(lc);
+		/* A worker sharing this CPU can only take work if we let it run. */
+		sched_yield();
+		if (glb_director_stopping(d)) {
+			glb_stat_add(&lc->stats->port[glb_stats_port_slot(pkts[done]->port)]
+					      [GLB_STAT_NO_WORKER], n - done);
+			rte_pktmbuf_free_bulk(pkts + done, n - done);
+			return;
+		}
+	}
+}
+
 static unsigned rx_and_distribute(struct glb_lcore_ctx *lc)
 {
 	struct rte_mbuf *pkts[GLB_BURST];
@@ -87,7 +116,7 @@ static unsigned rx_and_distribute(struct glb_lcore_ctx *lc)
 			pkts[i]->hash.usr = flow_tag(pkts[i]);
 		received += n;
 		if (n)
-			rte_distributor_process(lc->dist, pkts, n);
+			distribute(lc, pkts, n);
 	}
 	/* With nothing new, still run the distributor so returns flow back. */
 	if (received == 0)

@@ -1,0 +1,317 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""glb-director on DPDK's software ports, for tests that need it at full speed
+and no network lab: it receives from a pcap replayed forever and sends to a
+sink, and the test reads its counters.
+
+    pcap file ──► net_pcap0 (port 0, rx_pcap=..., infinite_rx=1 or once)
+                       │
+                  glb-director  (run to completion on one lcore, or a
+                       │         distributor and one worker; busy polling)
+                       │
+                       ▼
+                  net_null0 (port 1, no-rx=1: frees what it is given)
+
+Every process started here is killed on every exit path (Director is a
+context manager, and kill() is safe to call twice); its DPDK runtime
+directory (/var/run/dpdk/PREFIX) is removed with it.
+"""
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE_ROOT = Path(os.environ.get("GLB_SOURCE_ROOT", HERE.parents[1]))
+BUILD_ROOT = Path(os.environ.get("GLB_BUILD_ROOT", SOURCE_ROOT / "build"))
+DIRECTOR = BUILD_ROOT / "director" / "glb-director"
+CLI = BUILD_ROOT / "director" / "glb-director-cli"
+
+READY_TIMEOUT = 20.0  # seconds for the director to print "forwarding on"
+STOP_TIMEOUT = 10.0   # seconds for it to exit after SIGTERM
+CLI_TIMEOUT = 5.0     # seconds for one `glb-director-cli stats` answer
+
+# EAL memory without hugepages.  The main lcore (0) runs the control plane
+# and mostly sleeps; lcore 1 busy-polls on CPU 1.
+EAL_COMMON = ["--no-pci", "--no-huge", "-m", "512"]
+RX_PORT, TX_PORT = 0, 1
+
+_BASE_CONF = {
+    "outbound_gateway_mac": "02:00:00:00:00:01",
+    "outbound_src_ip": "10.20.255.1",
+    # one flow path: from the pcap port to the null port
+    "flow_paths": [{"rx_port": RX_PORT, "rx_queue": 0, "tx_port": TX_PORT, "tx_queue": 0}],
+}
+
+# The two lcore layouts: (director.conf, EAL --lcores).  The distributor's
+# worker shares CPU 0 with the main lcore: on 2 CPUs, a worker sharing the
+# distributor's CPU starves it (the distributor spins on a descheduled worker).
+LAYOUTS = {
+    "rtc": (dict(_BASE_CONF, lcores={
+        "lcore-1": {"rx": True, "tx": True, "work": True, "flow_paths": [0]}}),
+        "0@0,1@1"),
+    "dist": (dict(_BASE_CONF, lcores={
+        "lcore-1": {"rx": True, "tx": True, "dist": True, "flow_paths": [0],
+                    "num_dist_workers": 1},
+        "lcore-2": {"work": True, "work_source": 1}}),
+        "0@0,1@1,2@0"),
+}
+
+# ---------------------------------------------------------------------------
+# files: pcap, tables
+# ---------------------------------------------------------------------------
+
+_PCAP_HEADER = struct.Struct("<IHHiIII")
+_PCAP_RECORD = struct.Struct("<IIII")
+PCAP_MAGIC_USEC = 0xA1B2C3D4
+PCAP_SNAPLEN = 65535
+LINKTYPE_ETHERNET = 1
+
+
+def write_pcap(path, frames):
+    """A classic little-endian pcap of Ethernet frames (bytes)."""
+    with open(path, "wb") as f:
+        f.write(_PCAP_HEADER.pack(PCAP_MAGIC_USEC, 2, 4, 0, 0, PCAP_SNAPLEN,
+                                  LINKTYPE_ETHERNET))
+        for i, fr in enumerate(frames):
+            f.write(_PCAP_RECORD.pack(i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+    return Path(path)
+
+
+def compile_table(tables_json, out: Path):
+    """Forwarding table JSON (a dict) → binary table file, with the CLI."""
+    src = out.with_suffix(".json")
+    src.write_text(json.dumps(tables_json, indent=1))
+    r = subprocess.run([str(CLI), "build-config", "--quiet", str(src), str(out)],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError(f"build-config {src} failed ({r.returncode}):\n{r.stderr}")
+    return out
+
+
+def sha256_file(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def replace_atomically(src: Path, dst: Path):
+    """Copy src over dst the way a table writer must: a temporary file in the
+    same directory, renamed into place (a reader never sees half a file)."""
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+# ---------------------------------------------------------------------------
+# final counters printed at exit
+# ---------------------------------------------------------------------------
+
+_PORT_LINE = re.compile(r"^glb-director: port (\d+): ((?:\s*[a-z_]+ \d+)+)\s*$")
+_RELOADS_LINE = re.compile(r"^glb-director: reloads ok (\d+) failed (\d+)\s*$")
+
+
+def parse_final_counters(lines):
+    """{"ports": {port: {counter: value}}, "reloads_ok": N, "reloads_failed": M}
+    from the lines glb-director prints when it stops; None where absent."""
+    out = {"ports": {}, "reloads_ok": None, "reloads_failed": None}
+    for line in lines:
+        m = _PORT_LINE.match(line)
+        if m:
+            words = m.group(2).split()
+            out["ports"][int(m.group(1))] = {k: int(v) for k, v in zip(words[::2], words[1::2])}
+            continue
+        m = _RELOADS_LINE.match(line)
+        if m:
+            out["reloads_ok"], out["reloads_failed"] = int(m.group(1)), int(m.group(2))
+    return out
+
+
+def drops_by_reason(ports):
+    """{reason: count} over every port, for the nonzero drop_<reason> counters."""
+    out = {}
+    for c in ports.values():
+        for k, v in c.items():
+            if k.startswith("drop_") and v:
+                out[k[len("drop_"):]] = out.get(k[len("drop_"):], 0) + v
+    return out
+
+
+def accounting(ports):
+    """(received, accounted for) summed over ports: every received packet must
+    be transmitted, refused by a full TX queue, too big, without headroom, or
+    dropped for a packet reason."""
+    total = lambda k: sum(c.get(k, 0) for c in ports.values())  # noqa: E731
+    rx = total("rx")
+    out = (total("tx") + total("tx_full") + total("too_big") + total("no_headroom")
+           + sum(drops_by_reason(ports).values()))
+    return rx, out
+
+
+# ---------------------------------------------------------------------------
+# the director process
+# ---------------------------------------------------------------------------
+
+_prefix_seq = itertools.count(1)
+
+# What glb-director logs for each table it loads, and for one it refuses.
+_LOADED = re.compile(r"table \S+ loaded: .*sha256 ([0-9a-f]{64})")
+_REFUSED = "table not loaded"
+
+
+class Director:
+    """glb-director replaying rx_pcap (forever, or once) into net_null, in one
+    of LAYOUTS."""
+
+    def __init__(self, workdir: Path, table: Path, rx_pcap: Path, layout="rtc", infinite=True):
+        conf, lcores = LAYOUTS[layout]
+        self.workdir = Path(workdir)
+        self.table = Path(table)
+        self.file_prefix = f"glbrl{os.getpid()}x{next(_prefix_seq)}"
+        self.conf_path = self.workdir / f"{self.file_prefix}.conf"
+        self.conf_path.write_text(json.dumps(conf, indent=1))
+        self.cmd = [str(DIRECTOR), *EAL_COMMON, "--file-prefix", self.file_prefix,
+                    f"--lcores={lcores}",
+                    f"--vdev=net_pcap0,rx_pcap={rx_pcap}" + (",infinite_rx=1" if infinite else ""),
+                    "--vdev=net_null0,no-rx=1", "--",
+                    "--config-file", str(self.conf_path), "--forwarding-table", str(self.table)]
+        self.lines = []
+        self.loaded = []  # sha256 of each table it logged as loaded, in order
+        self.refused = 0  # tables it logged as not loaded
+        self.proc = None
+        self.returncode = None
+        self._ready = threading.Event()
+        self._reader = None
+
+    # -- life cycle -----------------------------------------------------------
+
+    def start(self):
+        if not DIRECTOR.exists() or not CLI.exists():
+            raise AssertionError(f"{DIRECTOR} or {CLI} is not built "
+                                 f"(meson compile -C {BUILD_ROOT})")
+        self.proc = subprocess.Popen(self.cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, errors="replace")
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self._ready.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                why = (f"exited with {self.proc.returncode}" if self.proc.poll() is not None
+                       else f"not forwarding after {READY_TIMEOUT:.0f} s")
+                self.kill()
+                raise AssertionError(f"glb-director {why}\n$ {' '.join(self.cmd)}\n"
+                                     f"{self.output()}")
+        return self
+
+    def _read_output(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            m = _LOADED.search(line)
+            if m:
+                self.loaded.append(m.group(1))
+            elif _REFUSED in line:
+                self.refused += 1
+            if line.startswith("glb-director: forwarding on"):
+                self._ready.set()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        if not self.alive():
+            raise AssertionError(f"glb-director is not running (exit {self.proc.poll()})\n"
+                                 f"{self.output()}")
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM; the director must exit 0 within STOP_TIMEOUT.  Returns the
+        final counters it printed (parse_final_counters)."""
+        if self.proc is None:
+            raise AssertionError("glb-director was never started")
+        if self.returncode is None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    self.kill()
+                    raise AssertionError(f"glb-director did not exit {STOP_TIMEOUT:.0f} s "
+                                         f"after SIGTERM\n{self.output()}") from None
+            self.returncode = self.proc.returncode
+            self._reader.join(5)
+            self._cleanup_runtime()
+        if self.returncode != 0:
+            raise AssertionError(f"glb-director exited with {self.returncode}\n{self.output()}")
+        return parse_final_counters(self.lines)
+
+    def kill(self):
+        """Stop it now, whatever state it is in (teardown, failures)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and self.returncode is None:
+            self.returncode = self.proc.returncode
+        self._cleanup_runtime()
+
+    def _cleanup_runtime(self):
+        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    # -- what it says ---------------------------------------------------------
+
+    def output(self, last=60):
+        time.sleep(0.1)  # let the reader thread catch up
+        return "\n".join(self.lines[-last:])
+
+    def wait_reloads(self, n, timeout):
+        """Wait until the director has logged n tables loaded or refused in all."""
+        deadline = time.monotonic() + timeout
+        while len(self.loaded) + self.refused < n:
+            if time.monotonic() > deadline or not self.alive():
+                raise AssertionError(f"{n} table loads not logged within {timeout} s "
+                                     f"({len(self.loaded)} loaded, {self.refused} refused)\n"
+                                     f"{self.output()}")
+            time.sleep(0.001)
+
+    def stats(self):
+        """The running director's counters: `glb-director-cli stats --json`."""
+        r = subprocess.run([str(CLI), "stats", "--file-prefix", self.file_prefix, "--json"],
+                           capture_output=True, text=True, timeout=CLI_TIMEOUT)
+        if r.returncode != 0:
+            raise AssertionError(f"glb-director-cli stats failed ({r.returncode}): {r.stderr}\n"
+                                 f"{self.output()}")
+        return json.loads(r.stdout)
+
+    def unseen(self):
+        """Packets the RX port has delivered (its PMD's ipackets) that the
+        director has not counted: in flight, or lost.  Only a hint while
+        packets flow: telemetry sums the director's counters (tens of
+        microseconds) before it reads the port's, which adds that many
+        microseconds of traffic."""
+        p = self.stats()["ports"][str(RX_PORT)]
+        return p["ipackets"] - p["rx"]
+
+    def wait_stats(self, predicate, timeout, what):
+        """Poll stats until predicate(stats) holds; the last stats."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = self.stats()
+            if predicate(s):
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: not seen within {timeout} s; last stats "
+                                     f"{json.dumps(s['stats'])}\n{self.output()}")
+            time.sleep(0.05)
