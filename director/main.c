@@ -111,7 +111,7 @@ static int parse_args(int argc, char **argv, struct glb_director *d)
 
 static void print_counters(const struct glb_director *d)
 {
-	struct glb_stats_sum *sum = malloc(sizeof(*sum));
+	struct glb_lcore_stats *sum = glb_stats_sum_alloc();
 	unsigned p, i;
 
 	if (!sum)

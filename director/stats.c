@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -29,6 +30,11 @@ struct glb_lcore_stats *glb_stats_alloc(unsigned lcore_id)
 				  (int)rte_lcore_to_socket_id(lcore_id));
 }
 
+struct glb_lcore_stats *glb_stats_sum_alloc(void)
+{
+	return aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(struct glb_lcore_stats));
+}
+
 static void add_all(uint64_t *dst, const uint64_t *src, size_t n)
 {
 	size_t i;
@@ -37,7 +43,7 @@ static void add_all(uint64_t *dst, const uint64_t *src, size_t n)
 		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
-void glb_stats_sum(struct glb_stats_sum *sum)
+void glb_stats_sum(struct glb_lcore_stats *sum)
 {
 	unsigned l;
 

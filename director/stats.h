@@ -37,15 +37,6 @@ struct glb_lcore_stats {
 	uint64_t backend_packets[GLB_STATS_TABLES][GLB_FMT_MAX_BACKENDS];
 } __rte_cache_aligned;
 
-/* Sums over every lcore, for readers. */
-struct glb_stats_sum {
-	uint64_t port[GLB_STATS_PORTS][GLB_STAT_COUNT];
-	uint64_t drops[GLB_STATS_PORTS][GLB_VERDICT_COUNT];
-	uint64_t table_packets[GLB_STATS_TABLES];
-	uint64_t table_bytes[GLB_STATS_TABLES];
-	uint64_t backend_packets[GLB_STATS_TABLES][GLB_FMT_MAX_BACKENDS];
-};
-
 /*
  * Single-writer increment: relaxed atomics compile to a plain add on x86
  * and make concurrent readers well defined.
@@ -68,7 +59,11 @@ static inline unsigned glb_stats_table_slot(int table)
 const char *glb_stat_name(enum glb_stat s);
 /* Allocate one zeroed block for an lcore on its socket; NULL on failure. */
 struct glb_lcore_stats *glb_stats_alloc(unsigned lcore_id);
-/* Sum the blocks of every configured lcore. */
-void glb_stats_sum(struct glb_stats_sum *sum);
+/*
+ * Sum the blocks of every configured lcore into one of the same type
+ * (allocate it with glb_stats_sum_alloc: the type is cache-line aligned).
+ */
+void glb_stats_sum(struct glb_lcore_stats *sum);
+struct glb_lcore_stats *glb_stats_sum_alloc(void);
 
 #endif

@@ -43,13 +43,13 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *r
 	uint64_t stat[GLB_STAT_COUNT] = { 0 }, drops[GLB_VERDICT_COUNT] = { 0 };
 	char hex[2 * GLB_SHA256_LEN + 1] = "";
 	const struct glb_table_ctx *t;
-	struct glb_stats_sum *sum;
+	struct glb_lcore_stats *sum;
 	uint32_t tables = 0;
 	unsigned p, i;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
-	sum = malloc(sizeof(*sum));
+	sum = glb_stats_sum_alloc();
 	if (!sum)
 		return -ENOMEM;
 	glb_stats_sum(sum);
@@ -106,14 +106,14 @@ static long int_param(const char *params, long limit)
 static int cmd_port(const char *cmd, const char *params, struct rte_tel_data *r)
 {
 	long port = int_param(params, RTE_MAX_ETHPORTS);
-	struct glb_stats_sum *sum;
+	struct glb_lcore_stats *sum;
 	struct rte_eth_stats es;
 	unsigned slot;
 
 	RTE_SET_USED(cmd);
 	if (port < 0 || !rte_eth_dev_is_valid_port((uint16_t)port))
 		return -EINVAL;
-	sum = malloc(sizeof(*sum));
+	sum = glb_stats_sum_alloc();
 	if (!sum)
 		return -ENOMEM;
 	glb_stats_sum(sum);
@@ -160,13 +160,13 @@ static int cmd_table(const char *cmd, const char *params, struct rte_tel_data *r
 {
 	long idx = int_param(params, GLB_STATS_TABLES);
 	const struct glb_table_ctx *t;
-	struct glb_stats_sum *sum;
+	struct glb_lcore_stats *sum;
 	int ret = -EINVAL;
 
 	RTE_SET_USED(cmd);
 	if (idx < 0)
 		return -EINVAL;
-	sum = malloc(sizeof(*sum));
+	sum = glb_stats_sum_alloc();
 	if (!sum)
 		return -ENOMEM;
 	glb_stats_sum(sum);
