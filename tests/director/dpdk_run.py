@@ -22,12 +22,11 @@ import json
 import os
 import re
 import shutil
-import signal
-import struct
 import subprocess
-import threading
 import time
 from pathlib import Path
+
+import lab
 
 HERE = Path(__file__).resolve().parent
 SOURCE_ROOT = Path(os.environ.get("GLB_SOURCE_ROOT", HERE.parents[1]))
@@ -35,8 +34,6 @@ BUILD_ROOT = Path(os.environ.get("GLB_BUILD_ROOT", SOURCE_ROOT / "build"))
 DIRECTOR = BUILD_ROOT / "director" / "glb-director"
 CLI = BUILD_ROOT / "director" / "glb-director-cli"
 
-READY_TIMEOUT = 20.0  # seconds for the director to print "forwarding on"
-STOP_TIMEOUT = 10.0   # seconds for it to exit after SIGTERM
 CLI_TIMEOUT = 5.0     # seconds for one `glb-director-cli stats` answer
 
 # EAL memory without hugepages.  The main lcore (0) runs the control plane
@@ -69,22 +66,7 @@ LAYOUTS = {
 # files: pcap, tables
 # ---------------------------------------------------------------------------
 
-_PCAP_HEADER = struct.Struct("<IHHiIII")
-_PCAP_RECORD = struct.Struct("<IIII")
-PCAP_MAGIC_USEC = 0xA1B2C3D4
-PCAP_SNAPLEN = 65535
-LINKTYPE_ETHERNET = 1
-
-
-def write_pcap(path, frames):
-    """A classic little-endian pcap of Ethernet frames (bytes)."""
-    with open(path, "wb") as f:
-        f.write(_PCAP_HEADER.pack(PCAP_MAGIC_USEC, 2, 4, 0, 0, PCAP_SNAPLEN,
-                                  LINKTYPE_ETHERNET))
-        for i, fr in enumerate(frames):
-            f.write(_PCAP_RECORD.pack(i // 1000000, i % 1000000, len(fr), len(fr)))
-            f.write(fr)
-    return Path(path)
+write_pcap = lab.write_pcap
 
 
 def compile_table(tables_json, out: Path):
@@ -166,7 +148,7 @@ _LOADED = re.compile(r"table \S+ loaded: .*sha256 ([0-9a-f]{64})")
 _REFUSED = "table not loaded"
 
 
-class Director:
+class Director(lab.DirectorProcess):
     """glb-director replaying rx_pcap (forever, or once) into net_null, in one
     of LAYOUTS."""
 
@@ -174,107 +156,43 @@ class Director:
         conf, lcores = LAYOUTS[layout]
         self.workdir = Path(workdir)
         self.table = Path(table)
-        self.file_prefix = f"glbrl{os.getpid()}x{next(_prefix_seq)}"
-        self.conf_path = self.workdir / f"{self.file_prefix}.conf"
+        file_prefix = f"glbrl{os.getpid()}x{next(_prefix_seq)}"
+        self.conf_path = self.workdir / f"{file_prefix}.conf"
         self.conf_path.write_text(json.dumps(conf, indent=1))
-        self.cmd = [str(DIRECTOR), *EAL_COMMON, "--file-prefix", self.file_prefix,
-                    f"--lcores={lcores}",
-                    f"--vdev=net_pcap0,rx_pcap={rx_pcap}" + (",infinite_rx=1" if infinite else ""),
-                    "--vdev=net_null0,no-rx=1", "--",
-                    "--config-file", str(self.conf_path), "--forwarding-table", str(self.table)]
-        self.lines = []
+        cmd = [str(DIRECTOR), *EAL_COMMON, "--file-prefix", file_prefix,
+               f"--lcores={lcores}",
+               f"--vdev=net_pcap0,rx_pcap={rx_pcap}" + (",infinite_rx=1" if infinite else ""),
+               "--vdev=net_null0,no-rx=1", "--",
+               "--config-file", str(self.conf_path), "--forwarding-table", str(self.table)]
+        super().__init__(cmd, file_prefix, cwd=self.workdir)
         self.loaded = []  # sha256 of each table it logged as loaded, in order
         self.refused = 0  # tables it logged as not loaded
-        self.proc = None
-        self.returncode = None
-        self._ready = threading.Event()
-        self._reader = None
-
-    # -- life cycle -----------------------------------------------------------
 
     def start(self):
-        if not DIRECTOR.exists() or not CLI.exists():
-            raise AssertionError(f"{DIRECTOR} or {CLI} is not built "
-                                 f"(meson compile -C {BUILD_ROOT})")
-        self.proc = subprocess.Popen(self.cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, errors="replace")
-        self._reader = threading.Thread(target=self._read_output, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not self._ready.wait(0.05):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                why = (f"exited with {self.proc.returncode}" if self.proc.poll() is not None
-                       else f"not forwarding after {READY_TIMEOUT:.0f} s")
-                self.kill()
-                raise AssertionError(f"glb-director {why}\n$ {' '.join(self.cmd)}\n"
-                                     f"{self.output()}")
-        return self
+        if not CLI.exists():
+            raise AssertionError(f"{CLI} is not built (meson compile -C {BUILD_ROOT})")
+        return super().start()
 
-    def _read_output(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-            m = _LOADED.search(line)
-            if m:
-                self.loaded.append(m.group(1))
-            elif _REFUSED in line:
-                self.refused += 1
-            if line.startswith("glb-director: forwarding on"):
-                self._ready.set()
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+    def _on_line(self, line):
+        m = _LOADED.search(line)
+        if m:
+            self.loaded.append(m.group(1))
+        elif _REFUSED in line:
+            self.refused += 1
 
     def signal(self, sig):
         if not self.alive():
             raise AssertionError(f"glb-director is not running (exit {self.proc.poll()})\n"
-                                 f"{self.output()}")
+                                 f"{self.output(60)}")
         self.proc.send_signal(sig)
 
     def stop(self):
-        """SIGTERM; the director must exit 0 within STOP_TIMEOUT.  Returns the
-        final counters it printed (parse_final_counters)."""
-        if self.proc is None:
-            raise AssertionError("glb-director was never started")
-        if self.returncode is None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    self.kill()
-                    raise AssertionError(f"glb-director did not exit {STOP_TIMEOUT:.0f} s "
-                                         f"after SIGTERM\n{self.output()}") from None
-            self.returncode = self.proc.returncode
-            self._reader.join(5)
-            self._cleanup_runtime()
-        if self.returncode != 0:
-            raise AssertionError(f"glb-director exited with {self.returncode}\n{self.output()}")
+        """SIGTERM; the director must exit 0.  Returns the final counters it
+        printed (parse_final_counters)."""
+        super().stop()
         return parse_final_counters(self.lines)
 
-    def kill(self):
-        """Stop it now, whatever state it is in (teardown, failures)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc is not None and self.returncode is None:
-            self.returncode = self.proc.returncode
-        self._cleanup_runtime()
-
-    def _cleanup_runtime(self):
-        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.kill()
-
     # -- what it says ---------------------------------------------------------
-
-    def output(self, last=60):
-        time.sleep(0.1)  # let the reader thread catch up
-        return "\n".join(self.lines[-last:])
 
     def wait_reloads(self, n, timeout):
         """Wait until the director has logged n tables loaded or refused in all."""
@@ -283,7 +201,7 @@ class Director:
             if time.monotonic() > deadline or not self.alive():
                 raise AssertionError(f"{n} table loads not logged within {timeout} s "
                                      f"({len(self.loaded)} loaded, {self.refused} refused)\n"
-                                     f"{self.output()}")
+                                     f"{self.output(60)}")
             time.sleep(0.001)
 
     def stats(self):
@@ -292,7 +210,7 @@ class Director:
                            capture_output=True, text=True, timeout=CLI_TIMEOUT)
         if r.returncode != 0:
             raise AssertionError(f"glb-director-cli stats failed ({r.returncode}): {r.stderr}\n"
-                                 f"{self.output()}")
+                                 f"{self.output(60)}")
         return json.loads(r.stdout)
 
     def unseen(self):
@@ -313,5 +231,5 @@ class Director:
                 return s
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not seen within {timeout} s; last stats "
-                                     f"{json.dumps(s['stats'])}\n{self.output()}")
+                                     f"{json.dumps(s['stats'])}\n{self.output(60)}")
             time.sleep(0.05)

@@ -237,8 +237,100 @@ class PacketPort:
 _starts = 0
 
 
-class Director:
-    """One glb-director process; its output is kept for failure messages."""
+class DirectorProcess:
+    """A glb-director process: started until it says it forwards, its output
+    kept for failure messages, stopped with SIGTERM (it must exit 0), killed
+    on any other exit path, its DPDK runtime directory removed.  Subclasses
+    build the command line and may watch each output line (_on_line)."""
+
+    def __init__(self, cmd, file_prefix, cwd=SOURCE_ROOT):
+        self.cmd = cmd
+        self.file_prefix = file_prefix
+        self.cwd = cwd
+        self.lines = []
+        self.ready = threading.Event()
+        self.proc = None
+        self.returncode = None
+        self._reader = None
+
+    def start(self):
+        if not DIRECTOR.exists():
+            raise AssertionError(f"{DIRECTOR} is not built (meson compile -C {BUILD_ROOT})")
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, errors="replace")
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self.ready.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                why = (f"exited with {self.proc.returncode}" if self.proc.poll() is not None
+                       else f"not forwarding after {READY_TIMEOUT:.0f} s")
+                self.kill()
+                raise AssertionError(f"glb-director {why}\n$ {' '.join(self.cmd)}\n{self.output()}")
+        return self
+
+    def _on_line(self, line):
+        """Called for every line the director prints."""
+
+    def _read_output(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            self._on_line(line)
+            if line.startswith("glb-director: forwarding on"):
+                self.ready.set()
+
+    def output(self, last=None):
+        time.sleep(0.1)  # let the reader thread catch the last lines
+        return "\n".join(self.lines if last is None else self.lines[-last:])
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, wait; the director must exit 0.  One never started, or
+        already stopped or killed (its failure reported then), is left be."""
+        if self.proc is None or self.returncode is not None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT * STOP_TIMEOUT_SCALE)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"glb-director did not exit {STOP_TIMEOUT:.0f} s "
+                                     f"after SIGTERM\n{self.output()}") from None
+        self.returncode = self.proc.returncode
+        self._reader.join(5)
+        self._cleanup_runtime()
+        if self.returncode != 0:
+            raise AssertionError(f"glb-director exited with {self.returncode} after SIGTERM\n"
+                                 f"{self.output()}")
+        return self.returncode
+
+    def kill(self):
+        """Stop it now, whatever state it is in (teardown, failures)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and self.returncode is None:
+            self.returncode = self.proc.returncode
+        self._cleanup_runtime()
+
+    def _cleanup_runtime(self):
+        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+class Director(DirectorProcess):
+    """The director on one port (a veth via af_packet, or a pcap pair), in a
+    layout of glbmodel.DirectorConfig."""
 
     # EAL lcore → CPU maps for the layouts (2 CPUs here).  The distributor's
     # worker shares CPU 0 with the main lcore, which mostly sleeps, so the
@@ -252,46 +344,16 @@ class Director:
         self.conf = conf
         self.table_bin = table_bin
         self.tables = glbmodel.read_table_file(table_bin)
-        self.file_prefix = f"glbtest{os.getpid()}x{_starts}"
+        file_prefix = f"glbtest{os.getpid()}x{_starts}"
         self.conf_path = workdir / f"director{_starts}.conf"
         self.conf_path.write_text(conf.to_json())
         cmd = [str(DIRECTOR), "--no-pci", "--no-huge", "-m", "512", "--file-prefix",
-               self.file_prefix, f"--lcores={self.EAL_LCORES[conf.layout]}", f"--vdev={vdev}", "--",
+               file_prefix, f"--lcores={self.EAL_LCORES[conf.layout]}", f"--vdev={vdev}", "--",
                "--config-file", str(self.conf_path), "--forwarding-table", str(table_bin)]
         cmd = WRAPPER + cmd
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
-        self.cmd = cmd
-        self.lines = []
-        self.ready = threading.Event()
-        self.proc = None
-        self.returncode = None
-
-    def start(self):
-        if not DIRECTOR.exists():
-            raise AssertionError(f"{DIRECTOR} is not built (meson compile -C {BUILD_ROOT})")
-        self.proc = subprocess.Popen(self.cmd, cwd=SOURCE_ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, errors="replace")
-        threading.Thread(target=self._read_output, daemon=True).start()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not self.ready.wait(0.05):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                why = (f"exited with {self.proc.returncode}" if self.proc.poll() is not None
-                       else f"not forwarding after {READY_TIMEOUT:.0f} s")
-                self.kill()
-                raise AssertionError(f"glb-director {why}\n$ {' '.join(self.cmd)}\n{self.output()}")
-        return self
-
-    def _read_output(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if "forwarding" in line:
-                self.ready.set()
-
-    def output(self):
-        time.sleep(0.1)  # let the reader thread catch the last lines
-        return "\n".join(self.lines)
+        super().__init__(cmd, file_prefix)
 
     def port_mac(self, port=0):
         """The MAC the director reports for a port ("port 0: MAC aa:bb:cc:dd:ee:ff")."""
@@ -300,40 +362,6 @@ class Director:
             if m:
                 return m.group(1).lower()
         return None
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM, wait; the director must exit 0."""
-        if self.proc is None or self.returncode is not None:
-            return self.returncode
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT * STOP_TIMEOUT_SCALE)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise AssertionError(f"glb-director did not exit {STOP_TIMEOUT:.0f} s after "
-                                     f"SIGTERM\n{self.output()}")
-        self.returncode = self.proc.returncode
-        self._cleanup_runtime()
-        if self.returncode != 0:
-            raise AssertionError(f"glb-director exited with {self.returncode} after SIGTERM\n"
-                                 f"{self.output()}")
-        return self.returncode
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc is not None:
-            self.returncode = self.proc.returncode
-        self._cleanup_runtime()
-
-    def _cleanup_runtime(self):
-        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
-
 
 # ---------------------------------------------------------------------------
 # pcap files, and a director that reads one and writes one (net_pcap)
@@ -352,6 +380,7 @@ def write_pcap(path, frames):
         for i, frame in enumerate(frames):
             frame = bytes(frame)
             f.write(_PCAP_RECORD.pack(1, i, len(frame), len(frame)) + frame)
+    return Path(path)
 
 
 def read_pcap(path):
