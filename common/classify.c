@@ -28,22 +28,38 @@ static uint32_t table_num_binds(const struct glb_fmt_table *t)
 	return t->num_binds < GLB_FMT_MAX_BINDS ? t->num_binds : GLB_FMT_MAX_BINDS;
 }
 
-/* Does the bind's prefix contain addr (same family)? */
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The top bits of a 32-bit word, 0 <= bits <= 32 (a shift by 32 is undefined). */
+static uint32_t prefix_mask32(unsigned bits)
+{
+	return bits ? ~(uint32_t)0 << (32 - bits) : 0;
+}
+
+/*
+ * Does the bind's prefix contain addr (same family)?  Compared a 32-bit word
+ * at a time: this runs for every bind of every table on every packet.
+ */
 static bool prefix_contains(const struct glb_fmt_bind *b, uint8_t family, const uint8_t addr[16])
 {
-	unsigned bits = b->prefix_bits, full = bits / 8, rest = bits % 8;
-	uint8_t mask;
+	unsigned bits = b->prefix_bits, w, words;
 
 	if (b->family != family || family == GLB_FAMILY_NONE)
 		return false;
 	if (bits > (family == GLB_FAMILY_IPV4 ? IPV4_PREFIX_MAX : IPV6_PREFIX_MAX))
 		return false;
-	if (memcmp(b->addr, addr, full) != 0)
-		return false;
-	if (!rest)
-		return true;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return ((b->addr[full] ^ addr[full]) & mask) == 0;
+	words = (bits + 31) / 32;
+	for (w = 0; w < words; w++) {
+		unsigned left = bits - 32 * w;
+		uint32_t mask = prefix_mask32(left < 32 ? left : 32);
+
+		if ((load_be32(b->addr + 4 * w) ^ load_be32(addr + 4 * w)) & mask)
+			return false;
+	}
+	return true;
 }
 
 bool glb_bind_matches(const struct glb_fmt_bind *b, uint8_t family, const uint8_t addr[16],
@@ -151,9 +167,26 @@ static size_t put_be16(uint8_t *p, uint16_t v)
 	return PORT_LEN;
 }
 
+/*
+ * SipHash-2-4 of msg[0..n), inline: the hashed messages are 4 to 36 bytes,
+ * so a call and a byte loop over the tail would be a good part of the cost.
+ * msg must be zero from n up to the next multiple of 8.
+ */
+static uint64_t hash_msg(const uint8_t key[16], const uint8_t *msg, size_t n)
+{
+	struct glb_siphash_state s;
+	size_t full = n & ~(size_t)7, i;
+
+	glb_siphash_init(&s, key);
+	for (i = 0; i < full; i += 8)
+		glb_siphash_block(&s, glb_load_le64(msg + i));
+	return glb_siphash_final(s, glb_load_le64(msg + full) | (uint64_t)(n & 0xff) << 56);
+}
+
 uint64_t glb_flow_hash(const struct glb_flow *flow, unsigned fields, const uint8_t key[16])
 {
-	uint8_t msg[HASH_MSG_MAX];
+	/* a zero tail up to the next 8-byte block, see hash_msg */
+	uint8_t msg[HASH_MSG_MAX + 8] = { 0 };
 	size_t n = 0, alen = addr_len(flow->family);
 
 	if (fields & GLB_HASH_SRC_ADDR) {
@@ -168,7 +201,7 @@ uint64_t glb_flow_hash(const struct glb_flow *flow, unsigned fields, const uint8
 		n += put_be16(msg + n, flow->sport);
 	if (fields & GLB_HASH_DST_PORT)
 		n += put_be16(msg + n, flow->dport);
-	return glb_siphash24(key, msg, n);
+	return hash_msg(key, msg, n);
 }
 
 /* The backend's IPv4 address (network order), or false if idx names none. */
@@ -194,12 +227,20 @@ static bool row_hops(const struct glb_fmt_table *t, uint64_t hash, uint32_t hops
 	return backend_ipv4(t, r->primary, &hops[0]) && backend_ipv4(t, r->secondary, &hops[1]);
 }
 
-enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_flow *flow,
-				const struct glb_classify_opts *opts, struct glb_route *route)
+void glb_route_hash(const struct glb_fmt_table *t, const struct glb_flow *flow,
+		    const struct glb_classify_opts *opts, uint64_t hash[2])
+{
+	hash[0] = glb_flow_hash(flow, opts->hash_fields, t->hash_key);
+	hash[1] = opts->alt_hash_fields ? glb_flow_hash(flow, opts->alt_hash_fields, t->hash_key) :
+					  0;
+}
+
+enum glb_verdict glb_route_hashed(const struct glb_fmt_table *t, const uint64_t hash[2],
+				  const struct glb_classify_opts *opts, struct glb_route *route)
 {
 	const struct glb_fmt_row *r;
 
-	route->hash = glb_flow_hash(flow, opts->hash_fields, t->hash_key);
+	route->hash = hash[0];
 	route->row = (uint32_t)(route->hash & GLB_FMT_ROW_MASK);
 	r = &t->rows[route->row];
 	route->primary_idx = r->primary;
@@ -209,11 +250,18 @@ enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_
 		return GLB_DROP_NO_BACKEND;
 	route->num_hops = 2;
 	if (opts->alt_hash_fields) {
-		uint64_t alt = glb_flow_hash(flow, opts->alt_hash_fields, t->hash_key);
-
-		if (!row_hops(t, alt, &route->hops[2]))
+		if (!row_hops(t, hash[1], &route->hops[2]))
 			return GLB_DROP_NO_BACKEND;
 		route->num_hops = 4;
 	}
 	return GLB_OK;
+}
+
+enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_flow *flow,
+				const struct glb_classify_opts *opts, struct glb_route *route)
+{
+	uint64_t hash[2];
+
+	glb_route_hash(t, flow, opts, hash);
+	return glb_route_hashed(t, hash, opts, route);
 }

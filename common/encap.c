@@ -115,35 +115,116 @@ static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner
 	return p;
 }
 
+/* The per-packet values both writers need; false if the packet cannot be encapsulated. */
+struct outer {
+	size_t hdr_len, udp_len, ip_len;
+	uint16_t sport;
+	uint8_t inner_proto;
+};
+
+static bool outer_fields(size_t cap, const struct glb_route *route, const struct glb_flow *flow,
+			 struct outer *o)
+{
+	o->hdr_len = glb_encap_hdr_len(route);
+	o->sport = (uint16_t)(UDP_SPORT_BASE | ((route->hash ^ flow->hint) & UDP_SPORT_MASK));
+	if (flow->outer_family == GLB_FAMILY_IPV4)
+		o->inner_proto = GLB_GUE_PROTO_IPV4;
+	else if (flow->outer_family == GLB_FAMILY_IPV6)
+		o->inner_proto = GLB_GUE_PROTO_IPV6;
+	else
+		return false;
+	if (!o->hdr_len || cap < o->hdr_len)
+		return false;
+	o->udp_len = UDP_HDR_LEN + gue_len(route) + flow->l3_len;
+	o->ip_len = IPV4_HDR_LEN + o->udp_len;
+	return o->ip_len <= IP_TOT_LEN_MAX;
+}
+
 size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *params,
 		       const struct glb_route *route, const struct glb_flow *flow)
 {
-	size_t len = glb_encap_hdr_len(route), udp_len, ip_len;
-	uint16_t sport = (uint16_t)(UDP_SPORT_BASE | ((route->hash ^ flow->hint) & UDP_SPORT_MASK));
-	uint8_t inner_proto;
+	struct outer o;
 	uint8_t *p = hdr;
 
-	if (flow->outer_family == GLB_FAMILY_IPV4)
-		inner_proto = GLB_GUE_PROTO_IPV4;
-	else if (flow->outer_family == GLB_FAMILY_IPV6)
-		inner_proto = GLB_GUE_PROTO_IPV6;
-	else
-		return 0;
-	if (!len || cap < len)
-		return 0;
-	udp_len = UDP_HDR_LEN + gue_len(route) + flow->l3_len;
-	ip_len = IPV4_HDR_LEN + udp_len;
-	if (ip_len > IP_TOT_LEN_MAX)
+	if (!outer_fields(cap, route, flow, &o))
 		return 0;
 
 	p = put_bytes(p, params->dst_mac, ETH_ALEN);
 	p = put_bytes(p, params->src_mac, ETH_ALEN);
 	p = put16(p, ETHERTYPE_IPV4);
-	p = put_ipv4(p, params, route, ip_len);
-	p = put16(p, sport);
+	p = put_ipv4(p, params, route, o.ip_len);
+	p = put16(p, o.sport);
 	p = put16(p, GLB_GUE_PORT);
-	p = put16(p, (uint16_t)udp_len);
+	p = put16(p, (uint16_t)o.udp_len);
 	p = put16(p, 0); /* UDP checksum 0: the inner packet carries its own */
-	put_gue(p, route, inner_proto);
-	return len;
+	put_gue(p, route, o.inner_proto);
+	return o.hdr_len;
+}
+
+/* Where the per-packet fields sit in the outer headers. */
+#define IP_OFF ETH_HDR_LEN
+#define IP_TOT_LEN_OFF (IP_OFF + 2)
+#define IP_CSUM_OFF (IP_OFF + IPV4_CSUM_OFF)
+#define IP_DST_OFF (IP_OFF + 16)
+#define UDP_OFF (IP_OFF + IPV4_HDR_LEN)
+#define UDP_LEN_OFF (UDP_OFF + 4)
+#define GUE_OFF (UDP_OFF + UDP_HDR_LEN)
+#define GUE_HOP_COUNT_OFF (GUE_OFF + 7)
+
+_Static_assert(GLB_ENCAP_BASE_LEN == GUE_OFF + GLB_GUE_FIXED_LEN, "template ends at the hops");
+
+static uint32_t sum16(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return sum;
+}
+
+void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params *params)
+{
+	struct glb_route route = { .num_hops = 1 };
+	struct glb_flow flow = { .outer_family = GLB_FAMILY_IPV4 };
+	uint8_t *ip = t->hdr + IP_OFF;
+
+	/* the reference writer lays out every constant field; the rest is zeroed */
+	glb_encap_write(t->hdr, sizeof(t->hdr), params, &route, &flow);
+	put16(t->hdr + IP_TOT_LEN_OFF, 0);
+	put16(t->hdr + IP_CSUM_OFF, 0);
+	memset(t->hdr + IP_DST_OFF, 0, sizeof(route.hops[0]));
+	put16(t->hdr + UDP_OFF, 0);
+	put16(t->hdr + UDP_LEN_OFF, 0);
+	t->ip_sum = sum16(ip, IPV4_HDR_LEN);
+}
+
+size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmpl *t,
+			    const struct glb_route *route, const struct glb_flow *flow)
+{
+	uint8_t *dst = hdr + IP_DST_OFF;
+	struct outer o;
+	uint32_t sum;
+	unsigned i;
+
+	if (!outer_fields(cap, route, flow, &o))
+		return 0;
+	memcpy(hdr, t->hdr, GLB_ENCAP_BASE_LEN);
+	put16(hdr + IP_TOT_LEN_OFF, (uint16_t)o.ip_len);
+	memcpy(dst, &route->hops[0], sizeof(route->hops[0]));
+	/* the template's sum plus the two fields that vary, folded twice: at most 17 bits after one */
+	sum = t->ip_sum + (uint32_t)o.ip_len + (uint32_t)(dst[0] << 8 | dst[1]) +
+	      (uint32_t)(dst[2] << 8 | dst[3]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
+	put16(hdr + UDP_OFF, o.sport);
+	put16(hdr + UDP_LEN_OFF, (uint16_t)o.udp_len);
+	hdr[GUE_OFF] = (uint8_t)route->num_hops; /* hlen = private word + (num_hops - 1) hops */
+	hdr[GUE_OFF + 1] = o.inner_proto;
+	hdr[GUE_HOP_COUNT_OFF] = (uint8_t)(route->num_hops - 1);
+	for (i = 1; i < route->num_hops; i++)
+		memcpy(hdr + GLB_ENCAP_BASE_LEN + 4 * (i - 1), &route->hops[i],
+		       sizeof(route->hops[i]));
+	return o.hdr_len;
 }

@@ -447,6 +447,77 @@ enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, siz
 	return GLB_OK;
 }
 
+/*
+ * The common case, TCP or UDP straight after an option-free IPv4 header or
+ * an extension-free IPv6 header in an untagged frame, without the general
+ * walk.  It only ever accepts: whatever it does not recognise, including
+ * every malformed packet, is left to glb_packet_parse_view, whose result it
+ * must equal (the unit tests and fuzz_packet check this).
+ */
+bool glb_packet_parse_simple(const uint8_t *view, size_t view_len, size_t frame_len,
+			     struct glb_flow *flow)
+{
+	const uint8_t *ip = view + ETH_HDR_LEN, *l4;
+	size_t tot, l3_len, l4_min;
+	uint16_t type;
+	uint8_t family, proto;
+
+	/* room for Ethernet and the smaller fixed IP header in the view */
+	if (view_len < ETH_HDR_LEN + IPV4_MIN_HDR_LEN || view_len > frame_len)
+		return false;
+	type = rd_be16(view + ETH_ADDRS_LEN);
+	if (type == ETHERTYPE_IPV4) {
+		/* version 4 and IHL 5: no options to skip */
+		if (ip[0] != (IP_VERSION_4 << IP_VERSION_SHIFT | IPV4_MIN_HDR_LEN / IPV4_IHL_UNIT))
+			return false;
+		/* a later fragment has no ports */
+		if (rd_be16(ip + IPV4_FRAG_OFF) & IPV4_FRAG_OFFSET_MASK)
+			return false;
+		family = GLB_FAMILY_IPV4;
+		proto = ip[IPV4_PROTO_OFF];
+		tot = rd_be16(ip + IPV4_TOT_LEN_OFF);
+		l3_len = IPV4_MIN_HDR_LEN;
+	} else if (type == ETHERTYPE_IPV6) {
+		if (ip[0] >> IP_VERSION_SHIFT != IP_VERSION_6)
+			return false;
+		family = GLB_FAMILY_IPV6;
+		proto = ip[IPV6_NEXT_OFF];
+		tot = IPV6_HDR_LEN + (size_t)rd_be16(ip + IPV6_PLEN_OFF);
+		l3_len = IPV6_HDR_LEN;
+	} else {
+		return false;
+	}
+	if (proto == IPPROTO_TCP)
+		l4_min = TCP_MIN_HDR_LEN;
+	else if (proto == IPPROTO_UDP)
+		l4_min = UDP_HDR_LEN;
+	else
+		return false;
+	/* the IP length and the view must hold the L4 header, and the frame the IP length */
+	if (tot < l3_len + l4_min || view_len - ETH_HDR_LEN < l3_len + l4_min ||
+	    tot > frame_len - ETH_HDR_LEN || tot > UINT16_MAX)
+		return false;
+	l4 = ip + l3_len;
+	memset(flow, 0, sizeof(*flow));
+	flow->family = family;
+	flow->outer_family = family;
+	flow->proto = proto;
+	flow->kind = GLB_FLOW_L4;
+	flow->sport = rd_be16(l4);
+	flow->dport = rd_be16(l4 + L4_DPORT_OFF);
+	flow->hint = flow->sport;
+	flow->l3_offset = ETH_HDR_LEN;
+	flow->l3_len = (uint16_t)tot;
+	if (family == GLB_FAMILY_IPV4) {
+		memcpy(flow->src, ip + IPV4_SRC_OFF, IPV4_ADDR_LEN);
+		memcpy(flow->dst, ip + IPV4_DST_OFF, IPV4_ADDR_LEN);
+	} else {
+		memcpy(flow->src, ip + IPV6_SRC_OFF, IPV6_ADDR_LEN);
+		memcpy(flow->dst, ip + IPV6_DST_OFF, IPV6_ADDR_LEN);
+	}
+	return true;
+}
+
 enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow)
 {
 	return glb_packet_parse_view(frame, len, len, flow);

@@ -76,6 +76,15 @@ enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_f
 enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, size_t frame_len,
 				       struct glb_flow *flow);
 
+/*
+ * A fast path for the common case (TCP/UDP right after an option-free IPv4
+ * or extension-free IPv6 header, no VLAN tag): true with flow filled exactly
+ * as glb_packet_parse_view would fill it; false means "call
+ * glb_packet_parse_view", never "drop".
+ */
+bool glb_packet_parse_simple(const uint8_t *view, size_t view_len, size_t frame_len,
+			     struct glb_flow *flow);
+
 /* Options of the director that change classification. */
 struct glb_classify_opts {
 	unsigned hash_fields;     /* enum glb_hash_field bits, never 0 */
@@ -114,6 +123,16 @@ struct glb_route {
 enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_flow *flow,
 				const struct glb_classify_opts *opts, struct glb_route *route);
 
+/*
+ * glb_route_flow in two steps, so that a burst can hash every packet and
+ * prefetch its row before any row is read: hash[0] with the main fields,
+ * hash[1] with the alt fields (0 without).
+ */
+void glb_route_hash(const struct glb_fmt_table *t, const struct glb_flow *flow,
+		    const struct glb_classify_opts *opts, uint64_t hash[2]);
+enum glb_verdict glb_route_hashed(const struct glb_fmt_table *t, const uint64_t hash[2],
+				  const struct glb_classify_opts *opts, struct glb_route *route);
+
 /* What the director puts on the outer headers. */
 struct glb_encap_params {
 	uint8_t dst_mac[6]; /* outbound_gateway_mac */
@@ -132,6 +151,25 @@ size_t glb_encap_hdr_len(const struct glb_route *route);
  */
 size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *p,
 		       const struct glb_route *route, const struct glb_flow *flow);
+
+/* Ethernet 14 + IPv4 20 + UDP 8 + GUE 4 + private word 4: the outer headers before the hops. */
+#define GLB_ENCAP_BASE_LEN 50
+
+/*
+ * The outer headers with every field that does not change per packet laid
+ * out, and the IPv4 header's partial checksum over them, so that the data
+ * path copies 50 bytes and patches lengths, addresses and the checksum.
+ */
+struct glb_encap_tmpl {
+	uint8_t hdr[GLB_ENCAP_BASE_LEN];
+	uint32_t ip_sum; /* one's complement sum of the IPv4 header, varying fields 0 */
+};
+
+void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params *p);
+
+/* glb_encap_write from a template: the same bytes, the same return value. */
+size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmpl *t,
+			    const struct glb_route *route, const struct glb_flow *flow);
 
 /* Internet checksum of an IPv4 header of hdr_len bytes (checksum field as is). */
 uint16_t glb_ipv4_hdr_csum(const uint8_t *hdr, size_t hdr_len);

@@ -116,6 +116,7 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	memcpy(d->encap[port].src_mac, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].dst_mac, d->cfg.gateway_mac, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].src_ip, d->cfg.src_ip, sizeof(d->cfg.src_ip));
+	glb_encap_tmpl_init(&d->encap_tmpl[port], &d->encap[port]);
 	d->started[port] = true;
 	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", encapsulating up to MTU "
 	       "%u, %u RX / %u TX queues\n", port, info.driver_name, RTE_ETHER_ADDR_BYTES(&mac),

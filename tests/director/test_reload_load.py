@@ -296,11 +296,12 @@ def test_bad_table_is_refused_and_old_table_keeps_forwarding(reload_lab):
                           f"{name} table: reload counted as failed")
         assert s1["stats"]["reloads_ok"] == 1, f"{name}: {s1['stats']}"
         assert s1["stats"]["table_sha256"] == f.sha_a, f"{name}: the old table was replaced"
-        time.sleep(0.2)
-        s2 = d.stats()
-        assert s2["stats"]["tx"] > s1["stats"]["tx"], f"{name}: forwarding stopped\n{d.output()}"
-        # still table A's rows: the backend table B drains still gets new packets
-        assert backend_packets(s2)[DRAINED] > backend_packets(s1)[DRAINED], f"{name}: {s2}"
+        # still table A's rows: forwarding goes on, and the backend table B drains
+        # still gets new packets (waited for: on a loaded machine 0.1 s may pass
+        # with only a burst or two forwarded)
+        d.wait_stats(lambda s: s["stats"]["tx"] > s1["stats"]["tx"] and
+                     backend_packets(s)[DRAINED] > backend_packets(s1)[DRAINED], 5,
+                     f"{name} table: the old table still forwarding, to {DRAINED} too")
 
     # a good file after the bad ones loads
     reload_lab.install(f.table_b)

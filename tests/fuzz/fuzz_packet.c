@@ -9,8 +9,11 @@
  *     packet (its Ethernet padding dropped) parses to the same flow;
  *   - classify returns a table index or a drop verdict, nothing else;
  *   - a route's hops are backend addresses of the row its hash selects;
+ *   - the fast path (glb_packet_parse_simple) accepts only what the general
+ *     parse accepts, with the same flow;
  *   - the outer headers are as long as announced, their lengths add up and
- *     the IPv4 header checksum verifies.
+ *     the IPv4 header checksum verifies, and the header template writes the
+ *     same bytes as the reference writer.
  *
  * Run: fuzz_packet -max_total_time=60 tests/fuzz/corpus/packet
  */
@@ -161,11 +164,15 @@ static void check_encap(const struct glb_route *rt, const struct glb_flow *fl)
 		.src_mac = { 2, 0, 0, 0, 0, 2 },
 		.src_ip = { 192, 0, 2, 1 },
 	};
-	uint8_t hdr[128];
+	struct glb_encap_tmpl tmpl;
+	uint8_t hdr[128], again[128];
 	size_t len = glb_encap_write(hdr, sizeof(hdr), &params, rt, fl);
 	size_t hdr_len = glb_encap_hdr_len(rt), ip_len = hdr_len - ETH_HDR_LEN + fl->l3_len;
 	const uint8_t *ip = hdr + ETH_HDR_LEN, *udp = ip + IPV4_HDR_LEN, *gue = udp + UDP_HDR_LEN;
 
+	glb_encap_tmpl_init(&tmpl, &params);
+	CHECK(glb_encap_write_tmpl(again, sizeof(again), &tmpl, rt, fl) == len);
+	CHECK(len == 0 || memcmp(hdr, again, len) == 0);
 	CHECK(hdr_len > ETH_HDR_LEN + IPV4_HDR_LEN + UDP_HDR_LEN && hdr_len <= sizeof(hdr));
 	if (ip_len > UINT16_MAX) {
 		CHECK(len == 0);
@@ -209,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  .forward_echo = false },
 	};
 	static bool ready;
-	struct glb_flow fl;
+	struct glb_flow fl, fast;
 	enum glb_verdict v;
 	uint8_t *frame;
 	size_t i;
@@ -225,6 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data, size);
 	v = glb_packet_parse(frame, size, &fl);
 	CHECK(v < GLB_VERDICT_COUNT);
+	if (glb_packet_parse_simple(frame, size, size, &fast))
+		CHECK(v == GLB_OK && memcmp(&fast, &fl, sizeof(fl)) == 0);
 	if (v == GLB_OK) {
 		check_flow(frame, size, &fl);
 		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)

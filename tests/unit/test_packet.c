@@ -14,6 +14,7 @@
 #include "packet.h"
 #include "testutil.h"
 
+#define NUM(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define FRAME_MAX 512
 #define ETH_MIN_FRAME 60 /* without FCS: shorter frames are padded by the sender */
 
@@ -893,6 +894,57 @@ START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
 }
 END_TEST
 
+/*
+ * The fast path may decline anything, but what it accepts it must parse
+ * exactly as the general parser does, for every view of every frame (and
+ * for a frame claimed one byte shorter, a lie it must not believe).
+ */
+START_TEST(parse_simple_agrees_with_general_parse)
+{
+	const struct parse_case *c = &parse_cases[_i];
+	struct frame f = { .len = 0 };
+	struct glb_flow general, fast;
+	size_t n, flen, lie;
+
+	c->build(&f);
+	for (lie = 0; lie <= 1 && lie <= f.len; lie++) {
+		flen = f.len - lie;
+		for (n = 0; n <= flen; n++) {
+			memset(&fast, 0xa5, sizeof(fast));
+			if (!glb_packet_parse_simple(f.b, n, flen, &fast))
+				continue;
+			ck_assert_msg(glb_packet_parse_view(f.b, n, flen, &general) == GLB_OK,
+				      "%s view %zu of %zu: fast path accepted a packet the general "
+				      "parse refuses", c->name, n, flen);
+			ck_assert_msg(memcmp(&fast, &general, sizeof(fast)) == 0,
+				      "%s view %zu of %zu: fast path flow differs", c->name, n, flen);
+		}
+	}
+}
+END_TEST
+
+/* The fast path is worth having only if it takes the traffic that matters. */
+static const char *const simple_case_names[] = { "ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp" };
+
+START_TEST(parse_simple_takes_plain_tcp_and_udp)
+{
+	const char *name = simple_case_names[_i];
+	struct glb_flow fl;
+	size_t i;
+
+	for (i = 0; i < NUM_PARSE_CASES; i++) {
+		struct frame f = { .len = 0 };
+
+		if (strcmp(parse_cases[i].name, name) != 0)
+			continue;
+		parse_cases[i].build(&f);
+		ck_assert_msg(glb_packet_parse_simple(f.b, f.len, f.len, &fl), "%s declined", name);
+		return;
+	}
+	ck_abort_msg("no parse case named %s", name);
+}
+END_TEST
+
 START_TEST(verdict_names_are_distinct)
 {
 	int i, j;
@@ -1474,9 +1526,23 @@ static struct glb_route encap_route(unsigned num_hops)
 	return rt;
 }
 
+/* Either writer: the reference one, or the template one set up from the same params. */
+static size_t write_encap(bool use_tmpl, uint8_t *hdr, size_t cap, const struct glb_route *rt,
+			  const struct glb_flow *fl)
+{
+	struct glb_encap_tmpl tmpl;
+
+	if (!use_tmpl)
+		return glb_encap_write(hdr, cap, &encap_params, rt, fl);
+	glb_encap_tmpl_init(&tmpl, &encap_params);
+	return glb_encap_write_tmpl(hdr, cap, &tmpl, rt, fl);
+}
+
+/* _i runs over the cases twice: the reference writer, then the template one. */
 START_TEST(encap_header_byte_by_byte)
 {
-	const struct encap_case *c = &encap_cases[_i];
+	const struct encap_case *c = &encap_cases[_i % NUM(encap_cases)];
+	bool use_tmpl = _i >= (int)NUM(encap_cases);
 	struct glb_route rt = encap_route(c->num_hops);
 	struct glb_flow fl = { .outer_family = c->inner_family, .hint = ENCAP_HINT,
 			       .l3_len = c->l3_len };
@@ -1490,13 +1556,83 @@ START_TEST(encap_header_byte_by_byte)
 	want[14 + 10] = (uint8_t)(csum >> 8);
 	want[14 + 11] = (uint8_t)csum;
 	memset(got, 0xee, sizeof(got));
-	len = glb_encap_write(got, sizeof(got), &encap_params, &rt, &fl);
-	ck_assert_msg(len == (size_t)n, "%s: length %zu, want %d", c->name, len, n);
+	len = write_encap(use_tmpl, got, sizeof(got), &rt, &fl);
+	ck_assert_msg(len == (size_t)n, "%s%s: length %zu, want %d", c->name,
+		      use_tmpl ? " (template)" : "", len, n);
 	ck_assert_uint_eq(glb_encap_hdr_len(&rt), (size_t)n);
 	for (int i = 0; i < n; i++)
-		ck_assert_msg(got[i] == want[i], "%s: byte %d is %02x, want %02x", c->name, i,
-			      got[i], want[i]);
+		ck_assert_msg(got[i] == want[i], "%s%s: byte %d is %02x, want %02x", c->name,
+			      use_tmpl ? " (template)" : "", i, got[i], want[i]);
 	ck_assert_uint_eq(got[n], 0xee);
+}
+END_TEST
+
+/*
+ * Random routes, hints, lengths and sources: the template writer returns and
+ * writes what the reference writer does, and its checksum verifies.  The
+ * incremental checksum's carries are where it would go wrong.
+ */
+START_TEST(encap_template_agrees_with_writer_on_random_input)
+{
+	unsigned seed = 12345, iter;
+
+	for (iter = 0; iter < 20000; iter++) {
+		struct glb_encap_params params;
+		struct glb_encap_tmpl tmpl;
+		struct glb_route rt = { .num_hops = 1 + rand_r(&seed) % (1 + GLB_GUE_MAX_HOPS) };
+		struct glb_flow fl = { .outer_family = rand_r(&seed) % 4 ? V4 : V6 };
+		uint8_t a[128], b[128];
+		size_t la, lb, cap = 30 + (size_t)(rand_r(&seed) % 40);
+		unsigned i;
+
+		for (i = 0; i < sizeof(params); i++)
+			((uint8_t *)&params)[i] = (uint8_t)rand_r(&seed);
+		for (i = 0; i < rt.num_hops; i++)
+			rt.hops[i] = (uint32_t)rand_r(&seed) ^ (uint32_t)rand_r(&seed) << 16;
+		if (iter % 7 == 0)
+			rt.hops[0] = 0xffffffff; /* all ones: the most carries */
+		rt.hash = (uint64_t)rand_r(&seed) << 32 | (uint64_t)rand_r(&seed);
+		fl.hint = (uint16_t)rand_r(&seed);
+		fl.l3_len = (uint16_t)(iter % 5 == 0 ? 65535 - rand_r(&seed) % 64 : rand_r(&seed));
+		glb_encap_tmpl_init(&tmpl, &params);
+		memset(a, 0xee, sizeof(a));
+		memset(b, 0xee, sizeof(b));
+		la = glb_encap_write(a, cap, &params, &rt, &fl);
+		lb = glb_encap_write_tmpl(b, cap, &tmpl, &rt, &fl);
+		ck_assert_msg(la == lb, "iteration %u: lengths %zu and %zu", iter, la, lb);
+		ck_assert_msg(memcmp(a, b, sizeof(a)) == 0, "iteration %u: bytes differ", iter);
+		if (la)
+			ck_assert_uint_eq(ref_csum(b + 14, 20), 0);
+	}
+}
+END_TEST
+
+/* Every inner length, with all-ones and all-zero addresses: every carry case. */
+START_TEST(encap_template_checksum_every_length)
+{
+	static const uint32_t dsts[] = { 0xffffffff, 0, 0x0000ffff, 0xffff0000 };
+	struct glb_encap_params params = encap_params;
+	struct glb_encap_tmpl tmpl;
+	unsigned d, len;
+
+	memset(params.src_ip, 0xff, sizeof(params.src_ip));
+	glb_encap_tmpl_init(&tmpl, &params);
+	for (d = 0; d < sizeof(dsts) / sizeof(dsts[0]); d++) {
+		struct glb_route rt = encap_route(2);
+		struct glb_flow fl = { .outer_family = V4 };
+		uint8_t a[64], b[64];
+
+		rt.hops[0] = dsts[d];
+		for (len = 0; len <= 65495; len++) {
+			fl.l3_len = (uint16_t)len;
+			ck_assert_uint_eq(glb_encap_write_tmpl(b, sizeof(b), &tmpl, &rt, &fl), 54);
+			if (ref_csum(b + 14, 20) != 0) {
+				glb_encap_write(a, sizeof(a), &params, &rt, &fl);
+				ck_abort_msg("dst %08x length %u: checksum %02x%02x, reference %02x%02x",
+					     dsts[d], len, b[24], b[25], a[24], a[25]);
+			}
+		}
+	}
 }
 END_TEST
 
@@ -1544,7 +1680,7 @@ START_TEST(encap_refuses_bad_hop_count_or_family)
 }
 END_TEST
 
-#define NUM(a) (int)(sizeof(a) / sizeof((a)[0]))
+
 
 static Suite *packet_suite(void)
 {
@@ -1556,6 +1692,8 @@ static Suite *packet_suite(void)
 	tcase_add_loop_test(tc, parse_truncated_at_every_offset_is_dropped, 0, NUM(parse_cases));
 	tcase_add_loop_test(tc, parse_view_matches_whole_frame_and_stays_inside_view, 0,
 			    NUM(parse_cases));
+	tcase_add_loop_test(tc, parse_simple_agrees_with_general_parse, 0, NUM(parse_cases));
+	tcase_add_loop_test(tc, parse_simple_takes_plain_tcp_and_udp, 0, NUM(simple_case_names));
 	tcase_add_test(tc, verdict_names_are_distinct);
 	suite_add_tcase(s, tc);
 
@@ -1586,7 +1724,9 @@ static Suite *packet_suite(void)
 
 	tc = tcase_create("encap");
 	tcase_add_test(tc, ipv4_hdr_csum_known_header);
-	tcase_add_loop_test(tc, encap_header_byte_by_byte, 0, NUM(encap_cases));
+	tcase_add_loop_test(tc, encap_header_byte_by_byte, 0, 2 * NUM(encap_cases));
+	tcase_add_test(tc, encap_template_agrees_with_writer_on_random_input);
+	tcase_add_test(tc, encap_template_checksum_every_length);
 	tcase_add_test(tc, encap_refuses_short_buffer);
 	tcase_add_test(tc, encap_refuses_outer_packet_over_65535);
 	tcase_add_test(tc, encap_refuses_bad_hop_count_or_family);
