@@ -228,6 +228,7 @@ class DirectorConfig:
     # main lcore, the director's control plane).
     layout: str = "rtc"
     idle_sleep_us: int = 50  # sleep after empty polls: busy lcores would starve the tests
+    exception_tap: str = ""  # a TAP for what is not forwarded ("": none, drop it)
 
     def lcores(self):
         if self.layout == "rtc":
@@ -251,6 +252,8 @@ class DirectorConfig:
         }
         if self.alt_hash_fields:
             conf["alt_hash_fields"] = {f: True for f in self.alt_hash_fields}
+        if self.exception_tap:
+            conf["exception_tap"] = self.exception_tap
         return json.dumps(conf, indent=2)
 
 

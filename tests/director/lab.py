@@ -248,6 +248,7 @@ class DirectorProcess:
         self.file_prefix = file_prefix
         self.cwd = cwd
         self.lines = []
+        self.env = None  # the environment to start it in (None: this process's)
         self.ready = threading.Event()
         self.proc = None
         self.returncode = None
@@ -256,7 +257,8 @@ class DirectorProcess:
     def start(self):
         if not DIRECTOR.exists():
             raise AssertionError(f"{DIRECTOR} is not built (meson compile -C {BUILD_ROOT})")
-        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env,
+                                     stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, errors="replace")
         self._reader = threading.Thread(target=self._read_output, daemon=True)
