@@ -197,6 +197,7 @@ void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params
 	put16(t->hdr + UDP_OFF, 0);
 	put16(t->hdr + UDP_LEN_OFF, 0);
 	t->ip_sum = sum16(ip, IPV4_HDR_LEN);
+	t->csum_offload = false;
 }
 
 size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmpl *t,
@@ -212,12 +213,16 @@ size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmp
 	memcpy(hdr, t->hdr, GLB_ENCAP_BASE_LEN);
 	put16(hdr + IP_TOT_LEN_OFF, (uint16_t)o.ip_len);
 	memcpy(dst, &route->hops[0], sizeof(route->hops[0]));
-	/* the template's sum plus the two fields that vary, folded twice: at most 17 bits after one */
-	sum = t->ip_sum + (uint32_t)o.ip_len + (uint32_t)(dst[0] << 8 | dst[1]) +
-	      (uint32_t)(dst[2] << 8 | dst[3]);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
+	if (t->csum_offload) {
+		put16(hdr + IP_CSUM_OFF, 0);
+	} else {
+		/* the template's sum plus the two fields that vary, folded twice: 17 bits after one */
+		sum = t->ip_sum + (uint32_t)o.ip_len + (uint32_t)(dst[0] << 8 | dst[1]) +
+		      (uint32_t)(dst[2] << 8 | dst[3]);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
+	}
 	put16(hdr + UDP_OFF, o.sport);
 	put16(hdr + UDP_LEN_OFF, (uint16_t)o.udp_len);
 	hdr[GUE_OFF] = (uint8_t)route->num_hops; /* hlen = private word + (num_hops - 1) hops */

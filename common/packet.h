@@ -163,6 +163,7 @@ size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *
 struct glb_encap_tmpl {
 	uint8_t hdr[GLB_ENCAP_BASE_LEN];
 	uint32_t ip_sum; /* one's complement sum of the IPv4 header, varying fields 0 */
+	bool csum_offload; /* the port fills in the IPv4 checksum: write 0 (init: false) */
 };
 
 void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params *p);

@@ -2,6 +2,7 @@
 #include "fwd.h"
 
 #include <rte_ether.h>
+#include <rte_ip.h>
 
 #include "exception.h"
 
@@ -22,6 +23,7 @@ static bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
 			const struct glb_flow *flow, const struct glb_route *route, uint16_t tx_port,
 			enum glb_stat *why)
 {
+	const struct glb_encap_tmpl *tmpl = &d->encap_tmpl[tx_port];
 	size_t hdr_len = glb_encap_hdr_len(route);
 	uint8_t *hdr;
 
@@ -34,10 +36,14 @@ static bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
 	if (rte_pktmbuf_pkt_len(m) > flow->l3_len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - flow->l3_len));
 	hdr = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hdr_len);
-	if (!hdr ||
-	    glb_encap_write_tmpl(hdr, hdr_len, &d->encap_tmpl[tx_port], route, flow) != hdr_len) {
+	if (!hdr || glb_encap_write_tmpl(hdr, hdr_len, tmpl, route, flow) != hdr_len) {
 		*why = GLB_STAT_NO_HEADROOM;
 		return false;
+	}
+	if (tmpl->csum_offload) {
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = sizeof(struct rte_ipv4_hdr);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	}
 	return true;
 }

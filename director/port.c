@@ -102,6 +102,9 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* the outer IPv4 header checksum: the port's job where it offers it */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	ret = rte_eth_dev_configure(port, RTE_MAX(q->nb_rx, 1), RTE_MAX(q->nb_tx, 1), &conf);
 	if (ret == 0)
 		ret = setup_queues(d, port, q, &info);
@@ -117,10 +120,13 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	memcpy(d->encap[port].dst_mac, d->cfg.gateway_mac, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].src_ip, d->cfg.src_ip, sizeof(d->cfg.src_ip));
 	glb_encap_tmpl_init(&d->encap_tmpl[port], &d->encap[port]);
+	d->encap_tmpl[port].csum_offload =
+		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	d->started[port] = true;
 	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", encapsulating up to MTU "
-	       "%u, %u RX / %u TX queues\n", port, info.driver_name, RTE_ETHER_ADDR_BYTES(&mac),
-	       d->mtu[port], RTE_MAX(q->nb_rx, 1), RTE_MAX(q->nb_tx, 1));
+	       "%u, %u RX / %u TX queues, IPv4 checksum %s\n", port, info.driver_name,
+	       RTE_ETHER_ADDR_BYTES(&mac), d->mtu[port], RTE_MAX(q->nb_rx, 1),
+	       RTE_MAX(q->nb_tx, 1), d->encap_tmpl[port].csum_offload ? "offloaded" : "in software");
 	return 0;
 err:
 	glb_diag_add(diag, "port %u: setup failed: %s", port, rte_strerror(-ret));

@@ -1636,6 +1636,28 @@ START_TEST(encap_template_checksum_every_length)
 }
 END_TEST
 
+/* With the port computing it, the checksum field is 0 and nothing else changes. */
+START_TEST(encap_template_leaves_checksum_to_an_offloading_port)
+{
+	struct glb_route rt = encap_route(2);
+	struct glb_flow fl = { .outer_family = V4, .hint = ENCAP_HINT, .l3_len = 40 };
+	struct glb_encap_tmpl tmpl;
+	uint8_t soft[64], off[64];
+
+	glb_encap_tmpl_init(&tmpl, &encap_params);
+	ck_assert(!tmpl.csum_offload);
+	ck_assert_uint_eq(glb_encap_write_tmpl(soft, sizeof(soft), &tmpl, &rt, &fl), 54);
+	tmpl.csum_offload = true;
+	ck_assert_uint_eq(glb_encap_write_tmpl(off, sizeof(off), &tmpl, &rt, &fl), 54);
+	ck_assert_uint_eq(off[24], 0);
+	ck_assert_uint_eq(off[25], 0);
+	ck_assert(soft[24] != 0 || soft[25] != 0);
+	off[24] = soft[24];
+	off[25] = soft[25];
+	ck_assert_mem_eq(off, soft, 54);
+}
+END_TEST
+
 START_TEST(encap_refuses_short_buffer)
 {
 	struct glb_route rt = encap_route(2);
@@ -1727,6 +1749,7 @@ static Suite *packet_suite(void)
 	tcase_add_loop_test(tc, encap_header_byte_by_byte, 0, 2 * NUM(encap_cases));
 	tcase_add_test(tc, encap_template_agrees_with_writer_on_random_input);
 	tcase_add_test(tc, encap_template_checksum_every_length);
+	tcase_add_test(tc, encap_template_leaves_checksum_to_an_offloading_port);
 	tcase_add_test(tc, encap_refuses_short_buffer);
 	tcase_add_test(tc, encap_refuses_outer_packet_over_65535);
 	tcase_add_test(tc, encap_refuses_bad_hop_count_or_family);
