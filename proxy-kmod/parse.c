@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Validation of the outer UDP/GUE/GLB private data and of the inner IP and
+ * TCP headers.  A failed check names the counter the packet is dropped under.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "gue.h"
+#include "parse.h"
+
+static bool glb_parse_fail(enum glb_stat *drop, enum glb_stat why)
+{
+	*drop = why;
+	return false;
+}
+
+/* The UDP header, and the datagram's end as its length field gives it. */
+static bool glb_parse_udp(const struct sk_buff *skb, struct glb_gue *gue, enum glb_stat *drop)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	unsigned int ulen;
+
+	uh = skb_header_pointer(skb, gue->udp_off, sizeof(_uh), &_uh);
+	/* The IP payload is shorter than a UDP header. */
+	if (!uh)
+		return glb_parse_fail(drop, GLB_STAT_DROP_UDP_LEN);
+	ulen = ntohs(uh->len);
+	/* The UDP length cannot even hold the GUE header and the private word. */
+	if (ulen < sizeof(*uh) + GLB_GUE_FIXED_LEN)
+		return glb_parse_fail(drop, GLB_STAT_DROP_UDP_LEN);
+	/* The UDP length claims more bytes than the IP packet carries. */
+	if (ulen > skb->len - gue->udp_off)
+		return glb_parse_fail(drop, GLB_STAT_DROP_UDP_LEN);
+	gue->end = gue->udp_off + ulen;
+	return true;
+}
+
+/* The GUE base header: version 0, data (not control), no optional fields. */
+static bool glb_parse_gue_hdr(const struct sk_buff *skb, struct glb_gue *gue, unsigned int *hlen,
+			      enum glb_stat *drop)
+{
+	struct glb_gue_hdr _gh;
+	const struct glb_gue_hdr *gh;
+	unsigned int gue_off = gue->udp_off + sizeof(struct udphdr);
+
+	/* In bounds: glb_parse_udp() checked that the datagram holds it. */
+	gh = skb_header_pointer(skb, gue_off, sizeof(_gh), &_gh);
+	if (!gh)
+		return glb_parse_fail(drop, GLB_STAT_DROP_UDP_LEN);
+	if (gh->version_control_hlen >> GLB_GUE_VERSION_SHIFT)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_VERSION);
+	if (gh->version_control_hlen & GLB_GUE_CONTROL_BIT)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_CONTROL);
+	/* Optional fields would sit before the private data and move it. */
+	if (gh->flags)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_FLAGS);
+
+	*hlen = gh->version_control_hlen & GLB_GUE_HLEN_MASK;
+	/* Hlen 0: no room for the GLB private word. */
+	if (*hlen == 0)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
+	/* Hlen runs past the end of the datagram. */
+	if (sizeof(*gh) + *hlen * 4 > gue->end - gue_off)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
+
+	switch (gh->proto_ctype) {
+	case GLB_GUE_PROTO_IPV4:
+	case GLB_GUE_PROTO_IPV6:
+		break;
+	default:
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_PROTO);
+	}
+	gue->inner_proto = gh->proto_ctype;
+	gue->priv_off = gue_off + sizeof(*gh);
+	gue->inner_off = gue->priv_off + *hlen * 4;
+	return true;
+}
+
+/* The GLB private data: type 0, a hop list that exactly fills Hlen. */
+static bool glb_parse_private(const struct sk_buff *skb, struct glb_gue *gue, unsigned int hlen,
+			      enum glb_stat *drop)
+{
+	struct glb_gue_private _priv;
+	const struct glb_gue_private *priv;
+	__be32 _hop;
+	const __be32 *hop;
+
+	/* In bounds: glb_parse_gue_hdr() checked that Hlen >= 1 word fits. */
+	priv = skb_header_pointer(skb, gue->priv_off, sizeof(_priv), &_priv);
+	if (!priv)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
+	if (priv->private_type != htons(GLB_GUE_PRIVATE_TYPE_GLB))
+		return glb_parse_fail(drop, GLB_STAT_DROP_PRIVATE_TYPE);
+	/* Hlen and hop_count disagree on the length of the hop list. */
+	if (hlen != 1 + priv->hop_count)
+		return glb_parse_fail(drop, GLB_STAT_DROP_HOP_COUNT);
+	/* next_hop points past the hop list. */
+	if (priv->next_hop > priv->hop_count)
+		return glb_parse_fail(drop, GLB_STAT_DROP_NEXT_HOP);
+
+	gue->next_hop = priv->next_hop;
+	gue->hop_count = priv->hop_count;
+	gue->hop = 0;
+	if (gue->next_hop == gue->hop_count)
+		return true;
+
+	/* In bounds: the hop list was checked to fit in Hlen. */
+	hop = skb_header_pointer(skb, gue->priv_off + sizeof(_priv) + gue->next_hop * sizeof(_hop),
+				 sizeof(_hop), &_hop);
+	if (!hop)
+		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
+	gue->hop = *hop;
+	return true;
+}
+
+bool glb_parse_gue(const struct sk_buff *skb, unsigned int udp_off, struct glb_gue *gue,
+		   enum glb_stat *drop)
+{
+	unsigned int hlen;
+
+	gue->udp_off = udp_off;
+	return glb_parse_udp(skb, gue, drop) && glb_parse_gue_hdr(skb, gue, &hlen, drop) &&
+	       glb_parse_private(skb, gue, hlen, drop);
+}
+
+/* The inner TCP header at thoff, in a packet that ends at end. */
+static bool glb_parse_tcp(const struct sk_buff *skb, unsigned int thoff, unsigned int end,
+			  struct glb_inner *in, enum glb_stat *drop)
+{
+	const struct tcphdr *th;
+
+	/* The inner packet ends before a whole TCP header. */
+	if (thoff > end || end - thoff < sizeof(*th))
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_TCP);
+	th = skb_header_pointer(skb, thoff, sizeof(in->th_copy), &in->th_copy);
+	if (!th)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_TCP);
+	/* Data offset shorter than the fixed header, or past the packet's end. */
+	if (th->doff * 4 < sizeof(*th) || th->doff * 4 > end - thoff)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_TCP);
+	in->th = th;
+	return true;
+}
+
+static bool glb_parse_inner_v4(const struct sk_buff *skb, const struct glb_gue *gue,
+			       struct glb_inner *in, enum glb_stat *drop)
+{
+	const struct iphdr *iph;
+	unsigned int ihl, tot_len;
+
+	/* The datagram ends inside the inner IPv4 header. */
+	if (gue->end - gue->inner_off < sizeof(*iph))
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	iph = skb_header_pointer(skb, gue->inner_off, sizeof(in->iph_copy), &in->iph_copy);
+	if (!iph)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	/* GUE said IPv4; the packet says otherwise. */
+	if (iph->version != 4)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	ihl = iph->ihl * 4;
+	tot_len = ntohs(iph->tot_len);
+	/* IHL below the fixed header, or a total length shorter than IHL. */
+	if (ihl < sizeof(*iph) || tot_len < ihl)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	/* The total length claims more than the datagram carries. */
+	if (tot_len > gue->end - gue->inner_off)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+
+	in->iph = iph;
+	if (iph->frag_off & htons(IP_OFFSET)) {
+		in->fragment = true;
+		return true;
+	}
+	if (iph->protocol != IPPROTO_TCP)
+		return true;
+	return glb_parse_tcp(skb, gue->inner_off + ihl, gue->inner_off + tot_len, in, drop);
+}
+
+static bool glb_parse_inner_v6(const struct sk_buff *skb, const struct glb_gue *gue,
+			       struct glb_inner *in, enum glb_stat *drop)
+{
+	const struct ipv6hdr *ip6h;
+	unsigned int end;
+	__be16 frag_off;
+	u8 nexthdr;
+	int thoff;
+
+	/* The datagram ends inside the inner IPv6 header. */
+	if (gue->end - gue->inner_off < sizeof(*ip6h))
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	ip6h = skb_header_pointer(skb, gue->inner_off, sizeof(in->ip6h_copy), &in->ip6h_copy);
+	if (!ip6h)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	/* GUE said IPv6; the packet says otherwise. */
+	if (ip6h->version != 6)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	/* The payload length claims more than the datagram carries. */
+	if (ntohs(ip6h->payload_len) > gue->end - gue->inner_off - sizeof(*ip6h))
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	end = gue->inner_off + sizeof(*ip6h) + ntohs(ip6h->payload_len);
+
+	in->ip6h = ip6h;
+	nexthdr = ip6h->nexthdr;
+	thoff = ipv6_skip_exthdr(skb, gue->inner_off + sizeof(*ip6h), &nexthdr, &frag_off);
+	/* The extension headers run past the packet, or end in No Next Header. */
+	if (thoff < 0 || thoff > end)
+		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_IP);
+	if (frag_off & htons(IP6_OFFSET)) {
+		in->fragment = true;
+		return true;
+	}
+	if (nexthdr != IPPROTO_TCP)
+		return true;
+	return glb_parse_tcp(skb, thoff, end, in, drop);
+}
+
+bool glb_parse_inner(const struct sk_buff *skb, const struct glb_gue *gue, struct glb_inner *in,
+		     enum glb_stat *drop)
+{
+	in->iph = NULL;
+	in->ip6h = NULL;
+	in->th = NULL;
+	in->fragment = false;
+
+	if (gue->inner_proto == GLB_GUE_PROTO_IPV4)
+		return glb_parse_inner_v4(skb, gue, in, drop);
+	return glb_parse_inner_v6(skb, gue, in, drop);
+}
