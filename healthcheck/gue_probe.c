@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "gue_probe.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "gue.h"
+#include "packet.h"
+
+#define IPV4_VERSION 4
+#define IPV4_MIN_HDR_LEN 20
+#define IPV4_IHL_WORD 4     /* IHL counts 32-bit words */
+#define IPV4_FLAG_DF 0x4000 /* probes are never fragmented: a fragment would hide a path MTU problem */
+#define IPV4_PROTO_OFF 9
+#define IPV4_CSUM_OFF 10
+#define IPV4_SRC_OFF 12
+#define IPV4_DST_OFF 16
+#define PROBE_TTL 64
+#define UDP_HDR_LEN 8
+#define UDP_DPORT_OFF 2
+#define ICMP_HDR_LEN 8
+#define ICMP_CSUM_OFF 2
+#define ICMP_ID_OFF 4
+#define ICMP_SEQ_OFF 6
+#define ICMP_ECHO_REPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_ECHO_REQUEST 8
+#define GUE_WORD 4 /* GUE hlen counts 32-bit words */
+
+_Static_assert(sizeof(GLB_HC_PROBE_PAYLOAD) == GLB_HC_PROBE_PAYLOAD_LEN,
+	       "the payload length includes the string's NUL");
+_Static_assert(GLB_HC_PROBE_MAX_LEN == GLB_GUE_FIXED_LEN + IPV4_MIN_HDR_LEN + ICMP_HDR_LEN +
+					       GLB_HC_PROBE_PAYLOAD_LEN,
+	       "the largest probe is the GUE form");
+
+static uint8_t *put8(uint8_t *p, uint8_t v)
+{
+	*p = v;
+	return p + 1;
+}
+
+static uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const void *src, size_t len)
+{
+	memcpy(p, src, len);
+	return p + len;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* pkt[off..off+need) when it lies inside the packet, else NULL. */
+static const uint8_t *view(const uint8_t *pkt, size_t len, size_t off, size_t need)
+{
+	if (off > len || need > len - off)
+		return NULL;
+	return pkt + off;
+}
+
+static uint8_t *put_gue(uint8_t *p, enum glb_hc_encap encap)
+{
+	/* Version 0, C 0: byte 0 is hlen alone; flags 0. */
+	p = put8(p, encap == GLB_HC_ENCAP_GUE ? 1 : 0);
+	p = put8(p, GLB_GUE_PROTO_IPV4);
+	p = put16(p, 0);
+	if (encap != GLB_HC_ENCAP_GUE)
+		return p;
+	p = put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
+	p = put8(p, 0); /* next_hop */
+	return put8(p, 0); /* hop_count: the backend is the last stop */
+}
+
+size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
+			      const uint8_t src[4], const uint8_t dst[4], uint16_t echo_id,
+			      uint16_t echo_seq)
+{
+	size_t gue_len = encap == GLB_HC_ENCAP_GUE ? GLB_GUE_FIXED_LEN : sizeof(struct glb_gue_hdr);
+	size_t icmp_len = ICMP_HDR_LEN + GLB_HC_PROBE_PAYLOAD_LEN;
+	size_t ip_len = IPV4_MIN_HDR_LEN + icmp_len;
+	uint8_t *p = buf, *ip, *icmp;
+
+	if (cap < gue_len + ip_len)
+		return 0;
+	p = put_gue(p, encap);
+	ip = p;
+	p = put8(p, IPV4_VERSION << 4 | IPV4_MIN_HDR_LEN / IPV4_IHL_WORD);
+	p = put8(p, 0); /* TOS */
+	p = put16(p, (uint16_t)ip_len);
+	p = put16(p, 0); /* id: DF is set */
+	p = put16(p, IPV4_FLAG_DF);
+	p = put8(p, PROBE_TTL);
+	p = put8(p, IPPROTO_ICMP);
+	p = put16(p, 0); /* checksum, below */
+	p = put_bytes(p, src, 4);
+	p = put_bytes(p, dst, 4);
+	put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_MIN_HDR_LEN));
+	icmp = p;
+	p = put8(p, ICMP_ECHO_REQUEST);
+	p = put8(p, 0); /* code */
+	p = put16(p, 0); /* checksum, below */
+	p = put16(p, echo_id);
+	p = put16(p, echo_seq);
+	p = put_bytes(p, GLB_HC_PROBE_PAYLOAD, GLB_HC_PROBE_PAYLOAD_LEN);
+	/* The Internet checksum of the ICMP message is the same sum as the IPv4 header's. */
+	put16(icmp + ICMP_CSUM_OFF, glb_ipv4_hdr_csum(icmp, icmp_len));
+	return (size_t)(p - buf);
+}
+
+/* The IPv4 header at pkt[off]: its length, or 0 when it is not a whole IPv4 header. */
+static size_t ipv4_hdr_len(const uint8_t *pkt, size_t len, size_t off)
+{
+	const uint8_t *ip = view(pkt, len, off, IPV4_MIN_HDR_LEN);
+	size_t ihl;
+
+	/* Shorter than a minimal header, or not IPv4 at all. */
+	if (!ip || ip[0] >> 4 != IPV4_VERSION)
+		return 0;
+	ihl = (size_t)(ip[0] & 0x0f) * IPV4_IHL_WORD;
+	/* An IHL below 5 words, or options running past the data, is a lie. */
+	if (ihl < IPV4_MIN_HDR_LEN || !view(pkt, len, off, ihl))
+		return 0;
+	return ihl;
+}
+
+/* The probe quoted in a destination unreachable, from its outer IPv4 header at off. */
+static enum glb_hc_icmp_kind parse_quoted(const uint8_t *pkt, size_t len, size_t off,
+					  uint16_t echo_id, struct glb_hc_icmp_info *info)
+{
+	size_t ihl = ipv4_hdr_len(pkt, len, off), inner_ihl;
+	const uint8_t *ip = pkt + off, *udp, *gue, *icmp;
+	size_t gue_len;
+
+	if (!ihl || ip[IPV4_PROTO_OFF] != IPPROTO_UDP)
+		return GLB_HC_ICMP_IGNORE;
+	udp = view(pkt, len, off + ihl, UDP_HDR_LEN);
+	gue = view(pkt, len, off + ihl + UDP_HDR_LEN, sizeof(struct glb_gue_hdr));
+	if (!udp || !gue || (gue[0] & ~GLB_GUE_HLEN_MASK) != 0 || gue[1] != GLB_GUE_PROTO_IPV4)
+		return GLB_HC_ICMP_IGNORE; /* a quote too short to hold our GUE header, or not ours */
+	gue_len = sizeof(struct glb_gue_hdr) + (size_t)(gue[0] & GLB_GUE_HLEN_MASK) * GUE_WORD;
+	off += ihl + UDP_HDR_LEN + gue_len;
+	inner_ihl = ipv4_hdr_len(pkt, len, off);
+	if (!inner_ihl || pkt[off + IPV4_PROTO_OFF] != IPPROTO_ICMP)
+		return GLB_HC_ICMP_IGNORE;
+	/* The quote must reach the inner echo's id and sequence (Linux quotes 548 bytes). */
+	icmp = view(pkt, len, off + inner_ihl, ICMP_HDR_LEN);
+	if (!icmp || icmp[0] != ICMP_ECHO_REQUEST || get16(icmp + ICMP_ID_OFF) != echo_id)
+		return GLB_HC_ICMP_IGNORE;
+	memcpy(info->addr, ip + IPV4_DST_OFF, 4);
+	info->port = get16(udp + UDP_DPORT_OFF);
+	info->seq = get16(icmp + ICMP_SEQ_OFF);
+	return GLB_HC_ICMP_UNREACH;
+}
+
+enum glb_hc_icmp_kind glb_hc_gue_probe_parse(const uint8_t *pkt, size_t len, uint16_t echo_id,
+					     struct glb_hc_icmp_info *info)
+{
+	size_t ihl = ipv4_hdr_len(pkt, len, 0);
+	const uint8_t *icmp;
+
+	memset(info, 0, sizeof(*info));
+	if (!ihl || pkt[IPV4_PROTO_OFF] != IPPROTO_ICMP)
+		return GLB_HC_ICMP_IGNORE;
+	icmp = view(pkt, len, ihl, ICMP_HDR_LEN);
+	if (!icmp) /* an ICMP message cut short of its 8-byte header */
+		return GLB_HC_ICMP_IGNORE;
+	if (icmp[0] == ICMP_DEST_UNREACH) {
+		info->code = icmp[1];
+		return parse_quoted(pkt, len, ihl + ICMP_HDR_LEN, echo_id, info);
+	}
+	if (icmp[0] != ICMP_ECHO_REPLY || icmp[1] != 0 || get16(icmp + ICMP_ID_OFF) != echo_id)
+		return GLB_HC_ICMP_IGNORE;
+	memcpy(info->addr, pkt + IPV4_SRC_OFF, 4);
+	info->seq = get16(icmp + ICMP_SEQ_OFF);
+	return GLB_HC_ICMP_ECHO_REPLY;
+}
