@@ -30,7 +30,7 @@ def vm_run(tmp_path_factory):
                         str(HERE / "vm_gue.sh"), str(HC)],
                        capture_output=True, text=True, timeout=VM_TIMEOUT_S + 60)
     if p.returncode == HARNESS_FAILED:
-        pytest.skip(f"the VM harness cannot run here:\n{p.stderr[-2000:]}")
+        pytest.fail(f"the VM harness cannot run here:\n{p.stderr[-2000:]}")
     return p
 
 
