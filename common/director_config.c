@@ -330,24 +330,24 @@ int glb_director_config_parse(const char *text, size_t len, struct glb_director_
 	return parse_with(parse_all, text, len, cfg, d);
 }
 
+struct load_ctx {
+	parse_fn fn;
+	struct glb_director_config *cfg;
+};
+
+static int parse_text(const char *text, size_t len, void *ctx, struct glb_diag *d)
+{
+	struct load_ctx *c = ctx;
+
+	return parse_with(c->fn, text, len, c->cfg, d);
+}
+
 static int load_with(parse_fn fn, const char *path, struct glb_director_config *cfg,
 		     struct glb_diag *d)
 {
-	struct glb_diag local;
-	char *text;
-	size_t len;
-	int ret = glb_json_read_file(path, &text, &len);
+	struct load_ctx c = { .fn = fn, .cfg = cfg };
 
-	if (ret != 0) {
-		glb_diag_add(d, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	glb_diag_init(&local);
-	ret = parse_with(fn, text, len, cfg, &local);
-	glb_diag_refile(d, &local, path);
-	glb_diag_free(&local);
-	free(text);
-	return ret;
+	return glb_json_load_file(path, parse_text, &c, d);
 }
 
 int glb_director_config_load(const char *path, struct glb_director_config *cfg,

@@ -6,6 +6,7 @@
  * order, so the layout does not depend on struct packing or host order.
  */
 #include "packet.h"
+#include "wire.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -25,25 +26,6 @@
 #define IP_TOT_LEN_MAX 65535
 
 /* A fixed-size writer: each put_* advances p. */
-static uint8_t *put8(uint8_t *p, uint8_t v)
-{
-	*p = v;
-	return p + 1;
-}
-
-static uint8_t *put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
-{
-	memcpy(p, src, n);
-	return p + n;
-}
-
 static bool route_valid(const struct glb_route *route)
 {
 	return route->num_hops >= 1 && route->num_hops <= 1 + GLB_GUE_MAX_HOPS;
@@ -84,17 +66,17 @@ static uint8_t *put_ipv4(uint8_t *p, const struct glb_encap_params *params,
 {
 	uint8_t *ip = p;
 
-	p = put8(p, IPV4_VERSION_IHL);
-	p = put8(p, 0);                  /* TOS */
-	p = put16(p, (uint16_t)tot_len);
-	p = put16(p, 0);                 /* id: unused, DF is set */
-	p = put16(p, IPV4_FLAG_DF);
-	p = put8(p, IPV4_TTL);
-	p = put8(p, IPPROTO_UDP);
-	p = put16(p, 0);                 /* checksum, filled in below */
-	p = put_bytes(p, params->src_ip, sizeof(params->src_ip));
-	p = put_bytes(p, &route->hops[0], sizeof(route->hops[0]));
-	put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_HDR_LEN));
+	p = glb_put8(p, IPV4_VERSION_IHL);
+	p = glb_put8(p, 0);                  /* TOS */
+	p = glb_put16(p, (uint16_t)tot_len);
+	p = glb_put16(p, 0);                 /* id: unused, DF is set */
+	p = glb_put16(p, IPV4_FLAG_DF);
+	p = glb_put8(p, IPV4_TTL);
+	p = glb_put8(p, IPPROTO_UDP);
+	p = glb_put16(p, 0);                 /* checksum, filled in below */
+	p = glb_put_bytes(p, params->src_ip, sizeof(params->src_ip));
+	p = glb_put_bytes(p, &route->hops[0], sizeof(route->hops[0]));
+	glb_put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_HDR_LEN));
 	return p;
 }
 
@@ -104,14 +86,14 @@ static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner
 	uint8_t hop_count = (uint8_t)(route->num_hops - 1);
 	unsigned i;
 
-	p = put8(p, (uint8_t)(1 + hop_count)); /* hlen: private word + hops; version 0, C 0 */
-	p = put8(p, inner_proto);
-	p = put16(p, 0); /* flags */
-	p = put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
-	p = put8(p, 0); /* next_hop: the first proxy forwards to hops[0] of the list */
-	p = put8(p, hop_count);
+	p = glb_put8(p, (uint8_t)(1 + hop_count)); /* hlen: private word + hops; version 0, C 0 */
+	p = glb_put8(p, inner_proto);
+	p = glb_put16(p, 0); /* flags */
+	p = glb_put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
+	p = glb_put8(p, 0); /* next_hop: the first proxy forwards to hops[0] of the list */
+	p = glb_put8(p, hop_count);
 	for (i = 1; i < route->num_hops; i++)
-		p = put_bytes(p, &route->hops[i], sizeof(route->hops[i]));
+		p = glb_put_bytes(p, &route->hops[i], sizeof(route->hops[i]));
 	return p;
 }
 
@@ -149,14 +131,14 @@ size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *
 	if (!outer_fields(cap, route, flow, &o))
 		return 0;
 
-	p = put_bytes(p, params->dst_mac, ETH_ALEN);
-	p = put_bytes(p, params->src_mac, ETH_ALEN);
-	p = put16(p, ETHERTYPE_IPV4);
+	p = glb_put_bytes(p, params->dst_mac, ETH_ALEN);
+	p = glb_put_bytes(p, params->src_mac, ETH_ALEN);
+	p = glb_put16(p, ETHERTYPE_IPV4);
 	p = put_ipv4(p, params, route, o.ip_len);
-	p = put16(p, o.sport);
-	p = put16(p, GLB_GUE_PORT);
-	p = put16(p, (uint16_t)o.udp_len);
-	p = put16(p, 0); /* UDP checksum 0: the inner packet carries its own */
+	p = glb_put16(p, o.sport);
+	p = glb_put16(p, GLB_GUE_PORT);
+	p = glb_put16(p, (uint16_t)o.udp_len);
+	p = glb_put16(p, 0); /* UDP checksum 0: the inner packet carries its own */
 	put_gue(p, route, o.inner_proto);
 	return o.hdr_len;
 }
@@ -191,11 +173,11 @@ void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params
 
 	/* the reference writer lays out every constant field; the rest is zeroed */
 	glb_encap_write(t->hdr, sizeof(t->hdr), params, &route, &flow);
-	put16(t->hdr + IP_TOT_LEN_OFF, 0);
-	put16(t->hdr + IP_CSUM_OFF, 0);
+	glb_put16(t->hdr + IP_TOT_LEN_OFF, 0);
+	glb_put16(t->hdr + IP_CSUM_OFF, 0);
 	memset(t->hdr + IP_DST_OFF, 0, sizeof(route.hops[0]));
-	put16(t->hdr + UDP_OFF, 0);
-	put16(t->hdr + UDP_LEN_OFF, 0);
+	glb_put16(t->hdr + UDP_OFF, 0);
+	glb_put16(t->hdr + UDP_LEN_OFF, 0);
 	t->ip_sum = sum16(ip, IPV4_HDR_LEN);
 	t->csum_offload = false;
 }
@@ -211,20 +193,20 @@ size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmp
 	if (!outer_fields(cap, route, flow, &o))
 		return 0;
 	memcpy(hdr, t->hdr, GLB_ENCAP_BASE_LEN);
-	put16(hdr + IP_TOT_LEN_OFF, (uint16_t)o.ip_len);
+	glb_put16(hdr + IP_TOT_LEN_OFF, (uint16_t)o.ip_len);
 	memcpy(dst, &route->hops[0], sizeof(route->hops[0]));
 	if (t->csum_offload) {
-		put16(hdr + IP_CSUM_OFF, 0);
+		glb_put16(hdr + IP_CSUM_OFF, 0);
 	} else {
 		/* the template's sum plus the two fields that vary, folded twice: 17 bits after one */
 		sum = t->ip_sum + (uint32_t)o.ip_len + (uint32_t)(dst[0] << 8 | dst[1]) +
 		      (uint32_t)(dst[2] << 8 | dst[3]);
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
-		put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
+		glb_put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
 	}
-	put16(hdr + UDP_OFF, o.sport);
-	put16(hdr + UDP_LEN_OFF, (uint16_t)o.udp_len);
+	glb_put16(hdr + UDP_OFF, o.sport);
+	glb_put16(hdr + UDP_LEN_OFF, (uint16_t)o.udp_len);
 	hdr[GUE_OFF] = (uint8_t)route->num_hops; /* hlen = private word + (num_hops - 1) hops */
 	hdr[GUE_OFF + 1] = o.inner_proto;
 	hdr[GUE_HOP_COUNT_OFF] = (uint8_t)(route->num_hops - 1);

@@ -439,26 +439,15 @@ int glb_fwd_config_parse(const char *text, size_t len, struct glb_cfg *out, stru
 	return ret;
 }
 
+static int parse_text(const char *text, size_t len, void *cfg, struct glb_diag *d)
+{
+	return glb_fwd_config_parse(text, len, cfg, d);
+}
+
 int glb_fwd_config_load(const char *path, struct glb_cfg *out, struct glb_diag *d)
 {
-	struct glb_diag local;
-	char *text = NULL;
-	size_t len = 0;
-	int ret;
-
 	memset(out, 0, sizeof(*out));
-	ret = glb_json_read_file(path, &text, &len);
-	if (ret != 0) {
-		glb_diag_add(d, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	glb_diag_init(&local);
-	ret = glb_fwd_config_parse(text, len, out, &local);
-	/* Re-file every line under the file's name, so the operator knows which file. */
-	glb_diag_refile(d, &local, path);
-	glb_diag_free(&local);
-	free(text);
-	return ret;
+	return glb_json_load_file(path, parse_text, out, d);
 }
 
 void glb_fwd_config_free(struct glb_cfg *cfg)

@@ -132,3 +132,22 @@ void glb_diag_refile(struct glb_diag *d, const struct glb_diag *src, const char 
 	if (d && src->count > src->kept)
 		d->count += src->count - src->kept;
 }
+
+int glb_json_load_file(const char *path, glb_json_text_fn fn, void *ctx, struct glb_diag *d)
+{
+	struct glb_diag local;
+	char *text = NULL;
+	size_t len = 0;
+	int ret = glb_json_read_file(path, &text, &len);
+
+	if (ret != 0) {
+		glb_diag_add(d, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	glb_diag_init(&local);
+	ret = fn(text, len, ctx, &local);
+	glb_diag_refile(d, &local, path);
+	glb_diag_free(&local);
+	free(text);
+	return ret;
+}

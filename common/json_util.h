@@ -28,6 +28,16 @@ void glb_json_check_keys(struct glb_diag *d, const char *where, json_t *obj,
 /* Read a whole file; *text is NUL-terminated for convenience.  0 or -errno. */
 int glb_json_read_file(const char *path, char **text, size_t *len);
 
+/* A parser of a whole file's text: its result, problems into d. */
+typedef int (*glb_json_text_fn)(const char *text, size_t len, void *ctx, struct glb_diag *d);
+
+/*
+ * Read path and parse its text with fn(text, len, ctx, ...); every problem
+ * fn reports is filed under the file's name in d, so that the operator
+ * knows which file.  fn's result, or -errno when the file cannot be read.
+ */
+int glb_json_load_file(const char *path, glb_json_text_fn fn, void *ctx, struct glb_diag *d);
+
 /* Parse text, reporting syntax errors with line and column.  NULL on error. */
 json_t *glb_json_parse(const char *text, size_t len, struct glb_diag *d);
 

@@ -76,33 +76,29 @@ static void parse_conf(json_t *root, struct glb_hc_conf *c, struct glb_diag *d)
 		c->reload_timeout_ms = (uint32_t)json_integer_value(v);
 }
 
+static int parse_conf_text(const char *text, size_t len, void *conf, struct glb_diag *d)
+{
+	struct glb_hc_conf *out = conf;
+	json_t *root = glb_json_parse(text, len, d);
+	int ret;
+
+	if (root)
+		parse_conf(root, out, d);
+	ret = d->count ? -EINVAL : 0;
+	if (ret == 0 && (!out->status_file || !out->prometheus_file)) {
+		glb_diag_add(d, "out of memory");
+		ret = -ENOMEM;
+	}
+	json_decref(root);
+	return ret;
+}
+
 int glb_hc_conf_load(const char *path, struct glb_hc_conf *out, struct glb_diag *d)
 {
-	struct glb_diag local;
-	char *text = NULL;
-	size_t len = 0;
-	json_t *root;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = glb_json_read_file(path, &text, &len);
-	if (ret != 0) {
-		glb_diag_add(d, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	glb_diag_init(&local);
-	root = glb_json_parse(text, len, &local);
-	if (root)
-		parse_conf(root, out, &local);
-	ret = local.count ? -EINVAL : 0;
-	if (ret == 0 && (!out->status_file || !out->prometheus_file)) {
-		glb_diag_add(&local, "out of memory");
-		ret = -ENOMEM;
-	}
-	glb_diag_refile(d, &local, path);
-	glb_diag_free(&local);
-	json_decref(root);
-	free(text);
+	ret = glb_json_load_file(path, parse_conf_text, out, d);
 	if (ret != 0)
 		glb_hc_conf_free(out);
 	return ret;
@@ -118,26 +114,15 @@ void glb_hc_conf_free(struct glb_hc_conf *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
-int glb_hc_source_load(const char *path, struct glb_hc_source *out, struct glb_diag *d)
+static int parse_source_text(const char *text, size_t len, void *source, struct glb_diag *d)
 {
-	const struct glb_cfg_hc_timing *hc;
-	struct glb_diag local;
-	char *text = NULL;
-	size_t len = 0;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = glb_json_read_file(path, &text, &len);
-	if (ret != 0) {
-		glb_diag_add(d, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	glb_diag_init(&local);
+	struct glb_hc_source *out = source;
+	const struct glb_cfg_hc_timing *hc = &out->cfg.hc_timing;
 	/* One text, read once: the checks and the output come from the same bytes. */
-	ret = glb_fwd_config_parse(text, len, &out->cfg, &local);
-	hc = &out->cfg.hc_timing;
+	int ret = glb_fwd_config_parse(text, len, &out->cfg, d);
+
 	if (ret == 0 && hc->timeout_ms >= hc->interval_ms) {
-		glb_diag_add(&local, "healthchecks: timeout_ms: %u must be below interval_ms (%u), "
+		glb_diag_add(d, "healthchecks: timeout_ms: %u must be below interval_ms (%u), "
 			     "so that every check ends before the next round",
 			     hc->timeout_ms, hc->interval_ms);
 		ret = -EINVAL;
@@ -146,9 +131,15 @@ int glb_hc_source_load(const char *path, struct glb_hc_source *out, struct glb_d
 		out->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 		ret = out->doc ? 0 : -ENOMEM;
 	}
-	glb_diag_refile(d, &local, path);
-	glb_diag_free(&local);
-	free(text);
+	return ret;
+}
+
+int glb_hc_source_load(const char *path, struct glb_hc_source *out, struct glb_diag *d)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = glb_json_load_file(path, parse_source_text, out, d);
 	if (ret != 0)
 		glb_hc_source_free(out);
 	return ret;

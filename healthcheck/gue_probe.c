@@ -6,6 +6,7 @@
 
 #include "gue.h"
 #include "packet.h"
+#include "wire.h"
 
 #define IPV4_VERSION 4
 #define IPV4_MIN_HDR_LEN 20
@@ -33,25 +34,6 @@ _Static_assert(GLB_HC_PROBE_MAX_LEN == GLB_GUE_FIXED_LEN + IPV4_MIN_HDR_LEN + IC
 					       GLB_HC_PROBE_PAYLOAD_LEN,
 	       "the largest probe is the GUE form");
 
-static uint8_t *put8(uint8_t *p, uint8_t v)
-{
-	*p = v;
-	return p + 1;
-}
-
-static uint8_t *put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static uint8_t *put_bytes(uint8_t *p, const void *src, size_t len)
-{
-	memcpy(p, src, len);
-	return p + len;
-}
-
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -68,14 +50,14 @@ static const uint8_t *view(const uint8_t *pkt, size_t len, size_t off, size_t ne
 static uint8_t *put_gue(uint8_t *p, enum glb_hc_encap encap)
 {
 	/* Version 0, C 0: byte 0 is hlen alone; flags 0. */
-	p = put8(p, encap == GLB_HC_ENCAP_GUE ? 1 : 0);
-	p = put8(p, GLB_GUE_PROTO_IPV4);
-	p = put16(p, 0);
+	p = glb_put8(p, encap == GLB_HC_ENCAP_GUE ? 1 : 0);
+	p = glb_put8(p, GLB_GUE_PROTO_IPV4);
+	p = glb_put16(p, 0);
 	if (encap != GLB_HC_ENCAP_GUE)
 		return p;
-	p = put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
-	p = put8(p, 0); /* next_hop */
-	return put8(p, 0); /* hop_count: the backend is the last stop */
+	p = glb_put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
+	p = glb_put8(p, 0); /* next_hop */
+	return glb_put8(p, 0); /* hop_count: the backend is the last stop */
 }
 
 size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
@@ -91,26 +73,26 @@ size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
 		return 0;
 	p = put_gue(p, encap);
 	ip = p;
-	p = put8(p, IPV4_VERSION << 4 | IPV4_MIN_HDR_LEN / IPV4_IHL_WORD);
-	p = put8(p, 0); /* TOS */
-	p = put16(p, (uint16_t)ip_len);
-	p = put16(p, 0); /* id: DF is set */
-	p = put16(p, IPV4_FLAG_DF);
-	p = put8(p, PROBE_TTL);
-	p = put8(p, IPPROTO_ICMP);
-	p = put16(p, 0); /* checksum, below */
-	p = put_bytes(p, src, 4);
-	p = put_bytes(p, dst, 4);
-	put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_MIN_HDR_LEN));
+	p = glb_put8(p, IPV4_VERSION << 4 | IPV4_MIN_HDR_LEN / IPV4_IHL_WORD);
+	p = glb_put8(p, 0); /* TOS */
+	p = glb_put16(p, (uint16_t)ip_len);
+	p = glb_put16(p, 0); /* id: DF is set */
+	p = glb_put16(p, IPV4_FLAG_DF);
+	p = glb_put8(p, PROBE_TTL);
+	p = glb_put8(p, IPPROTO_ICMP);
+	p = glb_put16(p, 0); /* checksum, below */
+	p = glb_put_bytes(p, src, 4);
+	p = glb_put_bytes(p, dst, 4);
+	glb_put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_MIN_HDR_LEN));
 	icmp = p;
-	p = put8(p, ICMP_ECHO_REQUEST);
-	p = put8(p, 0); /* code */
-	p = put16(p, 0); /* checksum, below */
-	p = put16(p, echo_id);
-	p = put16(p, echo_seq);
-	p = put_bytes(p, GLB_HC_PROBE_PAYLOAD, GLB_HC_PROBE_PAYLOAD_LEN);
+	p = glb_put8(p, ICMP_ECHO_REQUEST);
+	p = glb_put8(p, 0); /* code */
+	p = glb_put16(p, 0); /* checksum, below */
+	p = glb_put16(p, echo_id);
+	p = glb_put16(p, echo_seq);
+	p = glb_put_bytes(p, GLB_HC_PROBE_PAYLOAD, GLB_HC_PROBE_PAYLOAD_LEN);
 	/* The Internet checksum of the ICMP message is the same sum as the IPv4 header's. */
-	put16(icmp + ICMP_CSUM_OFF, glb_ipv4_hdr_csum(icmp, icmp_len));
+	glb_put16(icmp + ICMP_CSUM_OFF, glb_ipv4_hdr_csum(icmp, icmp_len));
 	return (size_t)(p - buf);
 }
 
