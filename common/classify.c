@@ -8,20 +8,11 @@
 
 #include <string.h>
 
-#include "siphash.h"
+#include "fastpath.h"
+#include "flow_hash.h"
 
-#define IPV4_ADDR_LEN 4
-#define IPV6_ADDR_LEN 16
 #define IPV4_PREFIX_MAX 32
 #define IPV6_PREFIX_MAX 128
-#define PORT_LEN 2
-/* src address, dst address, src port, dst port: the longest hashed message. */
-#define HASH_MSG_MAX (2 * IPV6_ADDR_LEN + 2 * PORT_LEN)
-
-static size_t addr_len(uint8_t family)
-{
-	return family == GLB_FAMILY_IPV4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
-}
 
 static uint32_t table_num_binds(const struct glb_fmt_table *t)
 {
@@ -160,71 +151,9 @@ int glb_classify(const struct glb_fmt_table *tables, uint32_t num_tables,
 	return -GLB_DROP_NO_MATCH;
 }
 
-static size_t put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return PORT_LEN;
-}
-
-/*
- * SipHash-2-4 of msg[0..n), inline: the hashed messages are 4 to 36 bytes,
- * so a call and a byte loop over the tail would be a good part of the cost.
- * msg must be zero from n up to the next multiple of 8.
- */
-static uint64_t hash_msg(const uint8_t key[16], const uint8_t *msg, size_t n)
-{
-	struct glb_siphash_state s;
-	size_t full = n & ~(size_t)7, i;
-
-	glb_siphash_init(&s, key);
-	for (i = 0; i < full; i += 8)
-		glb_siphash_block(&s, glb_load_le64(msg + i));
-	return glb_siphash_final(s, glb_load_le64(msg + full) | (uint64_t)(n & 0xff) << 56);
-}
-
 uint64_t glb_flow_hash(const struct glb_flow *flow, unsigned fields, const uint8_t key[16])
 {
-	/* a zero tail up to the next 8-byte block, see hash_msg */
-	uint8_t msg[HASH_MSG_MAX + 8] = { 0 };
-	size_t n = 0, alen = addr_len(flow->family);
-
-	if (fields & GLB_HASH_SRC_ADDR) {
-		memcpy(msg + n, flow->src, alen);
-		n += alen;
-	}
-	if (fields & GLB_HASH_DST_ADDR) {
-		memcpy(msg + n, flow->dst, alen);
-		n += alen;
-	}
-	if (fields & GLB_HASH_SRC_PORT)
-		n += put_be16(msg + n, flow->sport);
-	if (fields & GLB_HASH_DST_PORT)
-		n += put_be16(msg + n, flow->dport);
-	return hash_msg(key, msg, n);
-}
-
-/* The backend's IPv4 address (network order), or false if idx names none. */
-static bool backend_ipv4(const struct glb_fmt_table *t, uint32_t idx, uint32_t *addr)
-{
-	const struct glb_fmt_backend *b;
-
-	/* GLB_FMT_NO_BACKEND is caught here too: it is never below num_backends */
-	if (idx >= t->num_backends || idx >= GLB_FMT_MAX_BACKENDS)
-		return false;
-	b = &t->backends[idx];
-	if (b->family != GLB_FAMILY_IPV4)
-		return false;
-	memcpy(addr, b->addr, IPV4_ADDR_LEN);
-	return true;
-}
-
-/* Primary and secondary of the row the hash selects, into hops[0..1]. */
-static bool row_hops(const struct glb_fmt_table *t, uint64_t hash, uint32_t hops[2])
-{
-	const struct glb_fmt_row *r = &t->rows[hash & GLB_FMT_ROW_MASK];
-
-	return backend_ipv4(t, r->primary, &hops[0]) && backend_ipv4(t, r->secondary, &hops[1]);
+	return glb_flow_hash_inline(flow, fields, key);
 }
 
 void glb_route_hash(const struct glb_fmt_table *t, const struct glb_flow *flow,
@@ -238,23 +167,7 @@ void glb_route_hash(const struct glb_fmt_table *t, const struct glb_flow *flow,
 enum glb_verdict glb_route_hashed(const struct glb_fmt_table *t, const uint64_t hash[2],
 				  const struct glb_classify_opts *opts, struct glb_route *route)
 {
-	const struct glb_fmt_row *r;
-
-	route->hash = hash[0];
-	route->row = (uint32_t)(route->hash & GLB_FMT_ROW_MASK);
-	r = &t->rows[route->row];
-	route->primary_idx = r->primary;
-	route->secondary_idx = r->secondary;
-	route->num_hops = 0;
-	if (!row_hops(t, route->hash, &route->hops[0]))
-		return GLB_DROP_NO_BACKEND;
-	route->num_hops = 2;
-	if (opts->alt_hash_fields) {
-		if (!row_hops(t, hash[1], &route->hops[2]))
-			return GLB_DROP_NO_BACKEND;
-		route->num_hops = 4;
-	}
-	return GLB_OK;
+	return glb_fp_route(t, hash, opts->alt_hash_fields != 0, route);
 }
 
 enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_flow *flow,

@@ -6,41 +6,17 @@
  * order, so the layout does not depend on struct packing or host order.
  */
 #include "packet.h"
+#include "fastpath.h"
+#include "proto.h"
 #include "wire.h"
 
 #include <netinet/in.h>
 #include <string.h>
 
-#define ETH_ALEN 6
-#define ETH_HDR_LEN 14
-#define ETHERTYPE_IPV4 0x0800
-#define IPV4_HDR_LEN 20
-#define IPV4_VERSION_IHL 0x45 /* version 4, no options: 5 words */
-#define IPV4_FLAG_DF 0x4000   /* the proxies' path MTU is known; never fragment the outer packet */
-#define IPV4_TTL 64           /* the usual Linux default; the proxies are a few hops away */
-#define IPV4_CSUM_OFF 10
-#define UDP_HDR_LEN 8
-/* Top bit set keeps the source port out of the well-known range; the rest spreads flows. */
-#define UDP_SPORT_BASE 0x8000
-#define UDP_SPORT_MASK 0x7fff
-#define IP_TOT_LEN_MAX 65535
-
 /* A fixed-size writer: each put_* advances p. */
-static bool route_valid(const struct glb_route *route)
-{
-	return route->num_hops >= 1 && route->num_hops <= 1 + GLB_GUE_MAX_HOPS;
-}
-
-static size_t gue_len(const struct glb_route *route)
-{
-	return GLB_GUE_FIXED_LEN + sizeof(route->hops[0]) * (route->num_hops - 1);
-}
-
 size_t glb_encap_hdr_len(const struct glb_route *route)
 {
-	if (!route_valid(route))
-		return 0;
-	return ETH_HDR_LEN + IPV4_HDR_LEN + UDP_HDR_LEN + gue_len(route);
+	return glb_fp_hdr_len(route);
 }
 
 /*
@@ -97,38 +73,13 @@ static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner
 	return p;
 }
 
-/* The per-packet values both writers need; false if the packet cannot be encapsulated. */
-struct outer {
-	size_t hdr_len, udp_len, ip_len;
-	uint16_t sport;
-	uint8_t inner_proto;
-};
-
-static bool outer_fields(size_t cap, const struct glb_route *route, const struct glb_flow *flow,
-			 struct outer *o)
-{
-	o->hdr_len = glb_encap_hdr_len(route);
-	o->sport = (uint16_t)(UDP_SPORT_BASE | ((route->hash ^ flow->hint) & UDP_SPORT_MASK));
-	if (flow->outer_family == GLB_FAMILY_IPV4)
-		o->inner_proto = GLB_GUE_PROTO_IPV4;
-	else if (flow->outer_family == GLB_FAMILY_IPV6)
-		o->inner_proto = GLB_GUE_PROTO_IPV6;
-	else
-		return false;
-	if (!o->hdr_len || cap < o->hdr_len)
-		return false;
-	o->udp_len = UDP_HDR_LEN + gue_len(route) + flow->l3_len;
-	o->ip_len = IPV4_HDR_LEN + o->udp_len;
-	return o->ip_len <= IP_TOT_LEN_MAX;
-}
-
 size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *params,
 		       const struct glb_route *route, const struct glb_flow *flow)
 {
-	struct outer o;
+	struct glb_fp_outer o;
 	uint8_t *p = hdr;
 
-	if (!outer_fields(cap, route, flow, &o))
+	if (!glb_fp_outer(cap, route, flow, &o))
 		return 0;
 
 	p = glb_put_bytes(p, params->dst_mac, ETH_ALEN);
@@ -142,16 +93,6 @@ size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *
 	put_gue(p, route, o.inner_proto);
 	return o.hdr_len;
 }
-
-/* Where the per-packet fields sit in the outer headers. */
-#define IP_OFF ETH_HDR_LEN
-#define IP_TOT_LEN_OFF (IP_OFF + 2)
-#define IP_CSUM_OFF (IP_OFF + IPV4_CSUM_OFF)
-#define IP_DST_OFF (IP_OFF + 16)
-#define UDP_OFF (IP_OFF + IPV4_HDR_LEN)
-#define UDP_LEN_OFF (UDP_OFF + 4)
-#define GUE_OFF (UDP_OFF + UDP_HDR_LEN)
-#define GUE_HOP_COUNT_OFF (GUE_OFF + 7)
 
 _Static_assert(GLB_ENCAP_BASE_LEN == GUE_OFF + GLB_GUE_FIXED_LEN, "template ends at the hops");
 
@@ -185,33 +126,5 @@ void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params
 size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmpl *t,
 			    const struct glb_route *route, const struct glb_flow *flow)
 {
-	uint8_t *dst = hdr + IP_DST_OFF;
-	struct outer o;
-	uint32_t sum;
-	unsigned i;
-
-	if (!outer_fields(cap, route, flow, &o))
-		return 0;
-	memcpy(hdr, t->hdr, GLB_ENCAP_BASE_LEN);
-	glb_put16(hdr + IP_TOT_LEN_OFF, (uint16_t)o.ip_len);
-	memcpy(dst, &route->hops[0], sizeof(route->hops[0]));
-	if (t->csum_offload) {
-		glb_put16(hdr + IP_CSUM_OFF, 0);
-	} else {
-		/* the template's sum plus the two fields that vary, folded twice: 17 bits after one */
-		sum = t->ip_sum + (uint32_t)o.ip_len + (uint32_t)(dst[0] << 8 | dst[1]) +
-		      (uint32_t)(dst[2] << 8 | dst[3]);
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		glb_put16(hdr + IP_CSUM_OFF, (uint16_t)~sum);
-	}
-	glb_put16(hdr + UDP_OFF, o.sport);
-	glb_put16(hdr + UDP_LEN_OFF, (uint16_t)o.udp_len);
-	hdr[GUE_OFF] = (uint8_t)route->num_hops; /* hlen = private word + (num_hops - 1) hops */
-	hdr[GUE_OFF + 1] = o.inner_proto;
-	hdr[GUE_HOP_COUNT_OFF] = (uint8_t)(route->num_hops - 1);
-	for (i = 1; i < route->num_hops; i++)
-		memcpy(hdr + GLB_ENCAP_BASE_LEN + 4 * (i - 1), &route->hops[i],
-		       sizeof(route->hops[i]));
-	return o.hdr_len;
+	return glb_fp_encap(hdr, cap, t, route, flow);
 }

@@ -10,55 +10,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#define ETH_ADDRS_LEN 12 /* destination and source MAC before the EtherType */
-#define ETHERTYPE_LEN 2
-#define ETH_HDR_LEN (ETH_ADDRS_LEN + ETHERTYPE_LEN)
-#define VLAN_TCI_LEN 2
-#define VLAN_TAG_LEN (VLAN_TCI_LEN + ETHERTYPE_LEN) /* after the 0x8100 */
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_8021Q 0x8100
-
-#define IPV4_MIN_HDR_LEN 20
-#define IPV4_IHL_MASK 0x0f
-#define IPV4_IHL_UNIT 4 /* IHL counts 32-bit words */
-#define IPV4_TOT_LEN_OFF 2
-#define IPV4_ID_OFF 4
-#define IPV4_FRAG_OFF 6
-#define IPV4_FRAG_OFFSET_MASK 0x1fff /* offset in 8-byte units; flags are the top 3 bits */
-#define IPV4_PROTO_OFF 9
-#define IPV4_SRC_OFF 12
-#define IPV4_DST_OFF 16
-#define IPV4_ADDR_LEN 4
-
-#define IPV6_HDR_LEN 40
-#define IPV6_PLEN_OFF 4
-#define IPV6_NEXT_OFF 6
-#define IPV6_SRC_OFF 8
-#define IPV6_DST_OFF 24
-#define IPV6_ADDR_LEN 16
-#define IPV6_FLOW_LABEL_LO_OFF 2 /* the label's low 16 bits are bytes 2 and 3 */
-/* Hop-by-hop, routing and destination options: length in 8-byte units past the first 8. */
-#define IPV6_EXT_UNIT 8
-#define IPV6_EXT_LEN_OFF 1
-#define IPV6_FRAG_HDR_LEN 8
-#define IPV6_FRAG_OFFLG_OFF 2
-#define IPV6_FRAG_OFFSET_MASK 0xfff8 /* offset in 8-byte units, above 2 reserved bits and M */
-
-#define IP_VERSION_SHIFT 4
-#define IP_VERSION_4 4
-#define IP_VERSION_6 6
-
-#define TCP_MIN_HDR_LEN 20
-#define UDP_HDR_LEN 8
-#define L4_PORTS_LEN 4 /* source and destination port lead both TCP and UDP */
-#define L4_DPORT_OFF 2
-#define ICMP_HDR_LEN 8 /* type, code, checksum and 4 bytes before any quoted packet */
-#define ICMP_TYPE_UNREACH 3
-#define ICMP_CODE_FRAG_NEEDED 4
-#define ICMP_TYPE_ECHO_REQUEST 8
-#define ICMPV6_TYPE_PACKET_TOO_BIG 2
-#define ICMPV6_TYPE_ECHO_REQUEST 128
+#include "fastpath.h"
+#include "proto.h"
 
 struct cursor {
 	const uint8_t *data;
@@ -457,65 +410,7 @@ enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, siz
 bool glb_packet_parse_simple(const uint8_t *view, size_t view_len, size_t frame_len,
 			     struct glb_flow *flow)
 {
-	const uint8_t *ip = view + ETH_HDR_LEN, *l4;
-	size_t tot, l3_len, l4_min;
-	uint16_t type;
-	uint8_t family, proto;
-
-	/* room for Ethernet and the smaller fixed IP header in the view */
-	if (view_len < ETH_HDR_LEN + IPV4_MIN_HDR_LEN || view_len > frame_len)
-		return false;
-	type = rd_be16(view + ETH_ADDRS_LEN);
-	if (type == ETHERTYPE_IPV4) {
-		/* version 4 and IHL 5: no options to skip */
-		if (ip[0] != (IP_VERSION_4 << IP_VERSION_SHIFT | IPV4_MIN_HDR_LEN / IPV4_IHL_UNIT))
-			return false;
-		/* a later fragment has no ports */
-		if (rd_be16(ip + IPV4_FRAG_OFF) & IPV4_FRAG_OFFSET_MASK)
-			return false;
-		family = GLB_FAMILY_IPV4;
-		proto = ip[IPV4_PROTO_OFF];
-		tot = rd_be16(ip + IPV4_TOT_LEN_OFF);
-		l3_len = IPV4_MIN_HDR_LEN;
-	} else if (type == ETHERTYPE_IPV6) {
-		if (ip[0] >> IP_VERSION_SHIFT != IP_VERSION_6)
-			return false;
-		family = GLB_FAMILY_IPV6;
-		proto = ip[IPV6_NEXT_OFF];
-		tot = IPV6_HDR_LEN + (size_t)rd_be16(ip + IPV6_PLEN_OFF);
-		l3_len = IPV6_HDR_LEN;
-	} else {
-		return false;
-	}
-	if (proto == IPPROTO_TCP)
-		l4_min = TCP_MIN_HDR_LEN;
-	else if (proto == IPPROTO_UDP)
-		l4_min = UDP_HDR_LEN;
-	else
-		return false;
-	/* the IP length and the view must hold the L4 header, and the frame the IP length */
-	if (tot < l3_len + l4_min || view_len - ETH_HDR_LEN < l3_len + l4_min ||
-	    tot > frame_len - ETH_HDR_LEN || tot > UINT16_MAX)
-		return false;
-	l4 = ip + l3_len;
-	memset(flow, 0, sizeof(*flow));
-	flow->family = family;
-	flow->outer_family = family;
-	flow->proto = proto;
-	flow->kind = GLB_FLOW_L4;
-	flow->sport = rd_be16(l4);
-	flow->dport = rd_be16(l4 + L4_DPORT_OFF);
-	flow->hint = flow->sport;
-	flow->l3_offset = ETH_HDR_LEN;
-	flow->l3_len = (uint16_t)tot;
-	if (family == GLB_FAMILY_IPV4) {
-		memcpy(flow->src, ip + IPV4_SRC_OFF, IPV4_ADDR_LEN);
-		memcpy(flow->dst, ip + IPV4_DST_OFF, IPV4_ADDR_LEN);
-	} else {
-		memcpy(flow->src, ip + IPV6_SRC_OFF, IPV6_ADDR_LEN);
-		memcpy(flow->dst, ip + IPV6_DST_OFF, IPV6_ADDR_LEN);
-	}
-	return true;
+	return glb_fp_parse(view, view_len, frame_len, flow);
 }
 
 enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow)

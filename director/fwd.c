@@ -5,6 +5,8 @@
 #include <rte_ip.h>
 
 #include "exception.h"
+#include "fastpath.h"
+#include "flow_hash.h"
 
 /*
  * Headers are parsed from a view of at most this many bytes, copied out
@@ -19,12 +21,12 @@
  * Strip the received Ethernet header and any padding, then prepend the
  * outer headers.  False, with *why set, when the packet cannot be sent.
  */
-static bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
-			const struct glb_flow *flow, const struct glb_route *route, uint16_t tx_port,
-			enum glb_stat *why)
+static inline bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
+			       const struct glb_flow *flow, const struct glb_route *route,
+			       uint16_t tx_port, enum glb_stat *why)
 {
 	const struct glb_encap_tmpl *tmpl = &d->encap_tmpl[tx_port];
-	size_t hdr_len = glb_encap_hdr_len(route);
+	uint16_t hdr_len = (uint16_t)glb_fp_hdr_len(route);
 	uint8_t *hdr;
 
 	/* the outer IPv4 packet must fit the TX port's MTU: never silently lost */
@@ -32,11 +34,19 @@ static bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
 		*why = GLB_STAT_TOO_BIG;
 		return false;
 	}
-	rte_pktmbuf_adj(m, flow->l3_offset);
-	if (rte_pktmbuf_pkt_len(m) > flow->l3_len)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - flow->l3_len));
-	hdr = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hdr_len);
-	if (!hdr || glb_encap_write_tmpl(hdr, hdr_len, tmpl, route, flow) != hdr_len) {
+	if (likely(m->nb_segs == 1 && m->data_off + flow->l3_offset >= hdr_len)) {
+		/* one segment (the parse saw all of the IP packet in it): move the start, cut the padding */
+		m->data_off = (uint16_t)(m->data_off + flow->l3_offset - hdr_len);
+		m->data_len = (uint16_t)(hdr_len + flow->l3_len);
+		m->pkt_len = m->data_len;
+		hdr = rte_pktmbuf_mtod(m, uint8_t *);
+	} else {
+		rte_pktmbuf_adj(m, flow->l3_offset);
+		if (rte_pktmbuf_pkt_len(m) > flow->l3_len)
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - flow->l3_len));
+		hdr = (uint8_t *)rte_pktmbuf_prepend(m, hdr_len);
+	}
+	if (!hdr || glb_fp_encap(hdr, hdr_len, tmpl, route, flow) != hdr_len) {
 		*why = GLB_STAT_NO_HEADROOM;
 		return false;
 	}
@@ -57,39 +67,74 @@ struct fwd_state {
 };
 
 /*
- * Parse, classify and hash one packet: everything up to reading its row.
- * GLB_OK means st->table and st->hash are set.
+ * The last L4 flow classified in this burst: an L4 flow's table depends on
+ * its family, destination, protocol and destination port alone, and a
+ * director's traffic goes to a handful of services, so consecutive packets
+ * mostly share the answer.
  */
-static enum glb_verdict classify_one(const struct glb_director *d,
-				     const struct glb_table_file *tf, struct rte_mbuf *m,
-				     struct fwd_state *st)
+struct classify_memo {
+	bool valid;
+	uint8_t family, proto;
+	uint16_t dport;
+	uint8_t dst[16];
+	int table;
+};
+
+static inline int classify_l4(const struct glb_director *d, const struct glb_table_file *tf,
+			      const struct glb_flow *f, struct classify_memo *memo)
+{
+	/*
+	 * Compare only the address's own bytes, as wide as the parse wrote
+	 * them: a wider load over a narrower store waits for the store to land.
+	 */
+	size_t alen = f->family == GLB_FAMILY_IPV4 ? 4 : sizeof(memo->dst);
+
+	if (memo->valid && memo->family == f->family && memo->proto == f->proto &&
+	    memo->dport == f->dport &&
+	    (alen == 4 ? memcmp(memo->dst, f->dst, 4) : memcmp(memo->dst, f->dst, 16)) == 0)
+		return memo->table;
+	memo->table = glb_classify(tf->tables, tf->num_tables, f, &d->opts);
+	memo->valid = true;
+	memo->family = f->family;
+	memo->proto = f->proto;
+	memo->dport = f->dport;
+	memcpy(memo->dst, f->dst, sizeof(memo->dst));
+	return memo->table;
+}
+
+/*
+ * Parse and classify one packet: GLB_OK means st->table is set.  The
+ * common case (one segment, TCP/UDP without IP options or extension
+ * headers) takes the inline parse and the memo; the rest the general code.
+ */
+static inline enum glb_verdict classify_one(const struct glb_director *d,
+					    const struct glb_table_file *tf, struct rte_mbuf *m,
+					    struct fwd_state *st, struct classify_memo *memo)
 {
 	uint8_t copy[GLB_HDR_VIEW];
-	uint32_t len = rte_pktmbuf_pkt_len(m), view_len = RTE_MIN(len, GLB_HDR_VIEW);
-	const uint8_t *view = rte_pktmbuf_read(m, 0, view_len, copy);
-	const struct glb_fmt_table *t;
+	uint32_t len = rte_pktmbuf_pkt_len(m), view_len;
+	const uint8_t *view;
 	enum glb_verdict v;
 
-	/* rte_pktmbuf_read fails only when the chain holds less than pkt_len says */
-	if (!view)
-		return GLB_DROP_MALFORMED;
-	if (!glb_packet_parse_simple(view, view_len, len, &st->flow)) {
+	if (likely(m->nb_segs == 1) &&
+	    glb_fp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, len, &st->flow)) {
+		if (!tf)
+			return GLB_DROP_NO_MATCH;
+		st->table = classify_l4(d, tf, &st->flow, memo);
+	} else {
+		view_len = RTE_MIN(len, GLB_HDR_VIEW);
+		view = rte_pktmbuf_read(m, 0, view_len, copy);
+		/* rte_pktmbuf_read fails only when the chain holds less than pkt_len says */
+		if (!view)
+			return GLB_DROP_MALFORMED;
 		v = glb_packet_parse_view(view, view_len, len, &st->flow);
 		if (v != GLB_OK)
 			return v;
+		if (!tf)
+			return GLB_DROP_NO_MATCH;
+		st->table = glb_classify(tf->tables, tf->num_tables, &st->flow, &d->opts);
 	}
-	if (!tf)
-		return GLB_DROP_NO_MATCH;
-	st->table = glb_classify(tf->tables, tf->num_tables, &st->flow, &d->opts);
-	if (st->table < 0)
-		return (enum glb_verdict)-st->table;
-	t = &tf->tables[st->table];
-	glb_route_hash(t, &st->flow, &d->opts, st->hash);
-	/* the row is the one cold read left: start it while the rest of the burst is hashed */
-	rte_prefetch0(&t->rows[st->hash[0] & GLB_FMT_ROW_MASK]);
-	if (d->opts.alt_hash_fields)
-		rte_prefetch0(&t->rows[st->hash[1] & GLB_FMT_ROW_MASK]);
-	return GLB_OK;
+	return st->table < 0 ? (enum glb_verdict)-st->table : GLB_OK;
 }
 
 enum fwd_result {
@@ -99,9 +144,10 @@ enum fwd_result {
 };
 
 /* Route and encapsulate one classified packet, or hand it on or drop it. */
-static enum fwd_result fwd_one(const struct glb_director *d, const struct glb_table_file *tf,
-			       struct rte_mbuf *m, struct fwd_state *st, unsigned rx_slot,
-			       uint16_t tx_port, struct glb_lcore_stats *stats)
+static inline enum fwd_result fwd_one(const struct glb_director *d,
+				      const struct glb_table_file *tf, struct rte_mbuf *m,
+				      const struct fwd_state *st, unsigned rx_slot, uint16_t tx_port,
+				      struct glb_lcore_stats *stats)
 {
 	enum glb_verdict v = st->verdict;
 	struct glb_route route;
@@ -109,15 +155,16 @@ static enum fwd_result fwd_one(const struct glb_director *d, const struct glb_ta
 	unsigned t;
 
 	if (v == GLB_OK)
-		v = glb_route_hashed(&tf->tables[st->table], st->hash, &d->opts, &route);
-	if (v != GLB_OK && d->exception_port >= 0 && glb_exception_wants(v))
-		return FWD_KERNEL;
-	if (v != GLB_OK) {
+		v = glb_fp_route(&tf->tables[st->table], st->hash, d->opts.alt_hash_fields != 0,
+				 &route);
+	if (unlikely(v != GLB_OK)) {
+		if (d->exception_port >= 0 && glb_exception_wants(v))
+			return FWD_KERNEL;
 		glb_stat_add(&stats->drops[rx_slot][v], 1);
 		rte_pktmbuf_free(m);
 		return FWD_GONE;
 	}
-	if (!encapsulate(d, m, &st->flow, &route, tx_port, &why)) {
+	if (unlikely(!encapsulate(d, m, &st->flow, &route, tx_port, &why))) {
 		glb_stat_add(&stats->port[glb_stats_port_slot(tx_port)][why], 1);
 		rte_pktmbuf_free(m);
 		return FWD_GONE;
@@ -130,9 +177,10 @@ static enum fwd_result fwd_one(const struct glb_director *d, const struct glb_ta
 }
 
 /*
- * Two passes over the burst: the first parses, classifies, hashes and
- * prefetches each packet's row; the second reads the rows (in cache by
- * then) and encapsulates.  A table has 65,536 rows over 512 KiB, so with
+ * Three passes over the burst: parse and classify every packet and build
+ * its hash message; hash them all together (four at a time where the CPU
+ * has AVX2) and prefetch each packet's row; then read the rows (in cache
+ * by then) and encapsulate.  A table has 65,536 rows over 512 KiB, so with
  * many clients nearly every row read would otherwise miss the cache.
  */
 uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx *t,
@@ -140,16 +188,40 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 		       struct glb_lcore_ctx *lc)
 {
 	const struct glb_table_file *tf = t ? t->file : NULL;
-	unsigned rx_slot = glb_stats_port_slot(rx_port);
+	unsigned rx_slot = glb_stats_port_slot(rx_port), alt = d->opts.alt_hash_fields != 0;
 	struct rte_mbuf *kernel[GLB_FWD_BURST_MAX];
 	struct fwd_state st[GLB_FWD_BURST_MAX];
-	uint16_t i, out = 0, nk = 0;
+	struct glb_hash_msg msg[2 * GLB_FWD_BURST_MAX];
+	const uint8_t *key[2 * GLB_FWD_BURST_MAX];
+	uint64_t hash[2 * GLB_FWD_BURST_MAX];
+	uint8_t owner[2 * GLB_FWD_BURST_MAX]; /* the packet of each message */
+	struct classify_memo memo = { .valid = false };
+	uint16_t i, out = 0, nk = 0, nh = 0;
 
 	glb_stat_add(&lc->stats->port[rx_slot][GLB_STAT_RX], n);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		st[i].verdict = classify_one(d, tf, pkts[i], &st[i]);
+		st[i].verdict = classify_one(d, tf, pkts[i], &st[i], &memo);
+		if (st[i].verdict != GLB_OK)
+			continue;
+		st[i].hash[1] = 0;
+		key[nh] = tf->tables[st[i].table].hash_key;
+		owner[nh] = (uint8_t)i;
+		glb_hash_msg_build(&msg[nh++], &st[i].flow, d->opts.hash_fields);
+		if (alt) {
+			key[nh] = key[nh - 1];
+			owner[nh] = (uint8_t)(i | 0x80);
+			glb_hash_msg_build(&msg[nh++], &st[i].flow, d->opts.alt_hash_fields);
+		}
+	}
+	glb_hash_msgs(msg, key, hash, nh);
+	for (i = 0; i < nh; i++) {
+		struct fwd_state *s = &st[owner[i] & 0x7f];
+
+		s->hash[owner[i] >> 7] = hash[i];
+		/* the row is the one cold read left: start it before any row is read */
+		rte_prefetch0(&tf->tables[s->table].rows[hash[i] & GLB_FMT_ROW_MASK]);
 	}
 	for (i = 0; i < n; i++) {
 		switch (fwd_one(d, tf, pkts[i], &st[i], rx_slot, tx_port, lc->stats)) {

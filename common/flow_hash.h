@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow hash of SPEC §5 (SipHash-2-4 of the selected fields, in the
+ * order src address, dst address, src port, dst port) in two steps, so that
+ * a burst can build every packet's message first and hash them together:
+ *
+ *   glb_hash_msg_build   the message as the 64-bit words SipHash absorbs,
+ *                        built in registers
+ *   glb_hash_msg_sip     SipHash-2-4 of one message
+ *   glb_hash_msgs        of many, four at a time with AVX2 where the CPU has it
+ *
+ * Assembling the message in a byte buffer and reading it back as 64-bit
+ * words made every hash wait on a failed store-to-load forward (small
+ * stores, a wide load): that was most of the hash's cost in the director.
+ * An IPv4 message is at most 12 bytes (two words); an IPv6 message absorbs
+ * each address as two whole words and keeps only the ports for the last.
+ *
+ * glb_flow_hash (packet.h) is build + sip; tests compare both paths with a
+ * reference SipHash over the concatenated bytes for every field selection.
+ */
+#ifndef GLB_FLOW_HASH_H
+#define GLB_FLOW_HASH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "packet.h"
+#include "siphash.h"
+
+/* Words of the longest message: 16 + 16 + 2 + 2 bytes, plus the length byte's word. */
+#define GLB_HASH_MSG_WORDS 5
+
+struct glb_hash_msg {
+	/* w[nw - 1] is the last block: the trailing bytes and the length in its top byte */
+	uint64_t w[GLB_HASH_MSG_WORDS];
+	uint32_t nw;
+};
+
+/* Read n (2, 4 or 8) bytes as a little-endian value, as SipHash reads its message. */
+static inline uint64_t glb_fh_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, n);
+#else
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+#endif
+	return v;
+}
+
+/* A port (host order) as the two message bytes it is (network order), read little-endian. */
+static inline uint64_t glb_fh_port(uint16_t port)
+{
+	return (uint64_t)(uint16_t)(port >> 8 | port << 8);
+}
+
+/* fields: enum glb_hash_field bits, never 0 (the config loader refuses 0). */
+static inline void glb_hash_msg_build(struct glb_hash_msg *m, const struct glb_flow *flow,
+				      unsigned fields)
+{
+	uint64_t tail = 0;
+	unsigned n = 0, t = 0, nw = 0; /* message bytes, bytes in tail, full words */
+
+	if (flow->family == GLB_FAMILY_IPV4) {
+		unsigned __int128 acc = 0;
+
+		if (fields & GLB_HASH_SRC_ADDR) {
+			acc |= (unsigned __int128)glb_fh_le(flow->src, 4) << (8 * n);
+			n += 4;
+		}
+		if (fields & GLB_HASH_DST_ADDR) {
+			acc |= (unsigned __int128)glb_fh_le(flow->dst, 4) << (8 * n);
+			n += 4;
+		}
+		if (fields & GLB_HASH_SRC_PORT) {
+			acc |= (unsigned __int128)glb_fh_port(flow->sport) << (8 * n);
+			n += 2;
+		}
+		if (fields & GLB_HASH_DST_PORT) {
+			acc |= (unsigned __int128)glb_fh_port(flow->dport) << (8 * n);
+			n += 2;
+		}
+		if (n >= 8) {
+			m->w[nw++] = (uint64_t)acc;
+			acc >>= 64;
+		}
+		tail = (uint64_t)acc;
+	} else {
+		/* 16-byte addresses: always whole words, only the ports are left over */
+		if (fields & GLB_HASH_SRC_ADDR) {
+			m->w[nw++] = glb_fh_le(flow->src, 8);
+			m->w[nw++] = glb_fh_le(flow->src + 8, 8);
+			n += 16;
+		}
+		if (fields & GLB_HASH_DST_ADDR) {
+			m->w[nw++] = glb_fh_le(flow->dst, 8);
+			m->w[nw++] = glb_fh_le(flow->dst + 8, 8);
+			n += 16;
+		}
+		if (fields & GLB_HASH_SRC_PORT) {
+			tail |= glb_fh_port(flow->sport) << (8 * t);
+			t += 2;
+		}
+		if (fields & GLB_HASH_DST_PORT) {
+			tail |= glb_fh_port(flow->dport) << (8 * t);
+			t += 2;
+		}
+		n += t;
+	}
+	m->w[nw++] = tail | (uint64_t)(n & 0xff) << 56;
+	m->nw = nw;
+}
+
+static inline uint64_t glb_hash_msg_sip(const struct glb_hash_msg *m, const uint8_t key[16])
+{
+	struct glb_siphash_state s;
+	uint32_t i;
+
+	glb_siphash_init(&s, key);
+	for (i = 0; i + 1 < m->nw; i++)
+		glb_siphash_block(&s, m->w[i]);
+	return glb_siphash_final(s, m->w[m->nw - 1]);
+}
+
+static inline uint64_t glb_flow_hash_inline(const struct glb_flow *flow, unsigned fields,
+					    const uint8_t key[16])
+{
+	struct glb_hash_msg m;
+
+	glb_hash_msg_build(&m, flow, fields);
+	return glb_hash_msg_sip(&m, key);
+}
+
+/*
+ * out[i] = glb_hash_msg_sip(&msgs[i], keys[i]) for i < n.  Runs of four
+ * messages of equal length go through the AVX2 kernel when the CPU has
+ * AVX2 and glb_hash_simd is true; the rest one at a time.
+ */
+void glb_hash_msgs(const struct glb_hash_msg *msgs, const uint8_t *const *keys, uint64_t *out,
+		   unsigned n);
+
+/* Is the AVX2 kernel usable on this CPU? */
+bool glb_hash_simd_available(void);
+/*
+ * Whether glb_hash_msgs may use it: initially glb_hash_simd_available();
+ * tests and benchmarks turn it off to measure or check the scalar path.
+ * Returns the previous value; cannot turn it on where it is not available.
+ */
+bool glb_hash_simd_set(bool on);
+
+#endif
