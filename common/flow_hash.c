@@ -57,122 +57,111 @@ static inline AVX2 __m256i rotl32(__m256i x)
 		v2 = rotl32(v2);                      \
 	} while (0)
 
-/*
- * Messages of one length, laid out for the vector unit: word j of the
- * message in slot i is w[j][i], so four lanes are one load.
- */
-#define GROUP 8
-struct group {
-	uint64_t w[GLB_HASH_MSG_WORDS][GROUP];
-	uint64_t k0[GROUP], k1[GROUP];
-	unsigned idx[GROUP]; /* where each slot's result goes */
-	unsigned cnt;
-};
-
 #define LOAD(a) _mm256_loadu_si256((const __m256i *)(const void *)(a))
 
-/* The initial state of four lanes from their keys. */
-#define SIPINIT4(v0, v1, v2, v3, k0p, k1p)                                          \
-	do {                                                                        \
-		__m256i k0_ = LOAD(k0p), k1_ = LOAD(k1p);                           \
-		v0 = _mm256_xor_si256(k0_, _mm256_set1_epi64x(0x736f6d6570736575LL)); \
-		v1 = _mm256_xor_si256(k1_, _mm256_set1_epi64x(0x646f72616e646f6dLL)); \
-		v2 = _mm256_xor_si256(k0_, _mm256_set1_epi64x(0x6c7967656e657261LL)); \
-		v3 = _mm256_xor_si256(k1_, _mm256_set1_epi64x(0x7465646279746573LL)); \
+/* The initial state of the four lanes of slots i..i+3. */
+#define SIPINIT4(v0, v1, v2, v3, b, i)                                               \
+	do {                                                                         \
+		__m256i k0_ = LOAD(&(b)->k0[i]), k1_ = LOAD(&(b)->k1[i]);            \
+		v0 = _mm256_xor_si256(k0_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C0)); \
+		v1 = _mm256_xor_si256(k1_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C1)); \
+		v2 = _mm256_xor_si256(k0_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C2)); \
+		v3 = _mm256_xor_si256(k1_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C3)); \
 	} while (0)
 
-/*
- * Slots [0, 4 * sets) of g, sets 1 or 2, with nw words each.  Two sets run
- * interleaved: one set's rounds are a dependency chain that leaves the
- * vector pipes half idle.
- */
-static AVX2 void sip_group(const struct group *g, uint32_t nw, unsigned sets, uint64_t *out)
+/* Slots i..i+3, nw words each. */
+static inline AVX2 void sip4(const struct glb_hash_batch *b, unsigned i, unsigned nw,
+			     uint64_t *out)
 {
-	__m256i a0, a1, a2, a3, b0, b1, b2, b3, w, x;
-	uint64_t r[GROUP];
-	uint32_t j;
+	__m256i v0, v1, v2, v3, w;
+	unsigned j;
 
-	SIPINIT4(a0, a1, a2, a3, g->k0, g->k1);
-	if (sets == 2) {
-		SIPINIT4(b0, b1, b2, b3, g->k0 + LANES, g->k1 + LANES);
-		for (j = 0; j < nw; j++) {
-			w = LOAD(g->w[j]);
-			x = LOAD(g->w[j] + LANES);
-			a3 = _mm256_xor_si256(a3, w);
-			b3 = _mm256_xor_si256(b3, x);
-			SIPROUND4(a0, a1, a2, a3);
-			SIPROUND4(b0, b1, b2, b3);
-			SIPROUND4(a0, a1, a2, a3);
-			SIPROUND4(b0, b1, b2, b3);
-			a0 = _mm256_xor_si256(a0, w);
-			b0 = _mm256_xor_si256(b0, x);
-		}
-		a2 = _mm256_xor_si256(a2, _mm256_set1_epi64x(0xff));
-		b2 = _mm256_xor_si256(b2, _mm256_set1_epi64x(0xff));
-		for (j = 0; j < 4; j++) {
-			SIPROUND4(a0, a1, a2, a3);
-			SIPROUND4(b0, b1, b2, b3);
-		}
-		b0 = _mm256_xor_si256(_mm256_xor_si256(b0, b1), _mm256_xor_si256(b2, b3));
-		_mm256_storeu_si256((__m256i *)(void *)(r + LANES), b0);
-	} else {
-		for (j = 0; j < nw; j++) {
-			w = LOAD(g->w[j]);
-			a3 = _mm256_xor_si256(a3, w);
-			SIPROUND4(a0, a1, a2, a3);
-			SIPROUND4(a0, a1, a2, a3);
-			a0 = _mm256_xor_si256(a0, w);
-		}
-		a2 = _mm256_xor_si256(a2, _mm256_set1_epi64x(0xff));
-		for (j = 0; j < 4; j++)
-			SIPROUND4(a0, a1, a2, a3);
+	SIPINIT4(v0, v1, v2, v3, b, i);
+	for (j = 0; j < nw; j++) {
+		w = LOAD(&b->w[j][i]);
+		v3 = _mm256_xor_si256(v3, w);
+		SIPROUND4(v0, v1, v2, v3);
+		SIPROUND4(v0, v1, v2, v3);
+		v0 = _mm256_xor_si256(v0, w);
 	}
-	a0 = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
-	_mm256_storeu_si256((__m256i *)(void *)r, a0);
-	for (j = 0; j < LANES * sets; j++)
-		out[g->idx[j]] = r[j];
+	v2 = _mm256_xor_si256(v2, _mm256_set1_epi64x(0xff));
+	for (j = 0; j < 4; j++)
+		SIPROUND4(v0, v1, v2, v3);
+	v0 = _mm256_xor_si256(_mm256_xor_si256(v0, v1), _mm256_xor_si256(v2, v3));
+	_mm256_storeu_si256((__m256i *)(void *)(out + i), v0);
 }
 
-/* The AVX2 path of glb_hash_msgs: group by length, hash eight (or four) at a time. */
-static AVX2 void hash_msgs_avx2(const struct glb_hash_msg *msgs, const uint8_t *const *keys,
-				uint64_t *out, unsigned n)
+/*
+ * Slots i..i+7, nw words each, as two sets of four run interleaved: one
+ * set's rounds are a chain of dependent operations that leaves the vector
+ * pipes half idle.
+ */
+static inline AVX2 void sip8(const struct glb_hash_batch *b, unsigned i, unsigned nw,
+			     uint64_t *out)
 {
-	struct group groups[GLB_HASH_MSG_WORDS + 1];
-	unsigned i, j, g, c;
+	__m256i a0, a1, a2, a3, b0, b1, b2, b3, w, x;
+	unsigned j;
 
-	for (g = 1; g <= GLB_HASH_MSG_WORDS; g++)
-		groups[g].cnt = 0;
-	for (i = 0; i < n; i++) {
-		struct group *gr;
+	SIPINIT4(a0, a1, a2, a3, b, i);
+	SIPINIT4(b0, b1, b2, b3, b, i + LANES);
+	for (j = 0; j < nw; j++) {
+		w = LOAD(&b->w[j][i]);
+		x = LOAD(&b->w[j][i + LANES]);
+		a3 = _mm256_xor_si256(a3, w);
+		b3 = _mm256_xor_si256(b3, x);
+		SIPROUND4(a0, a1, a2, a3);
+		SIPROUND4(b0, b1, b2, b3);
+		SIPROUND4(a0, a1, a2, a3);
+		SIPROUND4(b0, b1, b2, b3);
+		a0 = _mm256_xor_si256(a0, w);
+		b0 = _mm256_xor_si256(b0, x);
+	}
+	a2 = _mm256_xor_si256(a2, _mm256_set1_epi64x(0xff));
+	b2 = _mm256_xor_si256(b2, _mm256_set1_epi64x(0xff));
+	for (j = 0; j < 4; j++) {
+		SIPROUND4(a0, a1, a2, a3);
+		SIPROUND4(b0, b1, b2, b3);
+	}
+	a0 = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+	b0 = _mm256_xor_si256(_mm256_xor_si256(b0, b1), _mm256_xor_si256(b2, b3));
+	_mm256_storeu_si256((__m256i *)(void *)(out + i), a0);
+	_mm256_storeu_si256((__m256i *)(void *)(out + i + LANES), b0);
+}
 
-		g = msgs[i].nw;
-		if (g == 0 || g > GLB_HASH_MSG_WORDS) {
-			out[i] = 0; /* never built by glb_hash_msg_build */
-			continue;
-		}
-		gr = &groups[g];
-		c = gr->cnt;
-		for (j = 0; j < g; j++)
-			gr->w[j][c] = msgs[i].w[j];
-		gr->k0[c] = glb_load_le64(keys[i]);
-		gr->k1[c] = glb_load_le64(keys[i] + 8);
-		gr->idx[c] = i;
-		if (++gr->cnt == GROUP) {
-			sip_group(gr, g, 2, out);
-			gr->cnt = 0;
+/* Do slots i..i+k-1 all hold messages of nw words? */
+static inline bool same_len(const struct glb_hash_batch *b, unsigned i, unsigned k, unsigned nw)
+{
+	unsigned j;
+
+	for (j = 0; j < k; j++)
+		if (b->nw[i + j] != nw)
+			return false;
+	return true;
+}
+
+static AVX2 void batch_run_avx2(const struct glb_hash_batch *b, unsigned n, uint64_t *out)
+{
+	unsigned i = 0, j, nw;
+
+	while (i + LANES <= n) {
+		nw = b->nw[i];
+		if (nw >= 1 && nw <= GLB_HASH_MSG_WORDS && i + 2 * LANES <= n &&
+		    same_len(b, i, 2 * LANES, nw)) {
+			sip8(b, i, nw, out);
+			i += 2 * LANES;
+		} else if (nw >= 1 && nw <= GLB_HASH_MSG_WORDS && same_len(b, i, LANES, nw)) {
+			sip4(b, i, nw, out);
+			i += LANES;
+		} else {
+			/* mixed lengths: one at a time */
+			for (j = 0; j < LANES; j++, i++)
+				out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i],
+							    b->k0[i], b->k1[i]);
 		}
 	}
-	for (g = 1; g <= GLB_HASH_MSG_WORDS; g++) {
-		struct group *gr = &groups[g];
-
-		c = 0;
-		if (gr->cnt >= LANES) {
-			sip_group(gr, g, 1, out);
-			c = LANES;
-		}
-		for (; c < gr->cnt; c++)
-			out[gr->idx[c]] = glb_hash_msg_sip(&msgs[gr->idx[c]], keys[gr->idx[c]]);
-	}
+	for (; i < n; i++)
+		out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i], b->k0[i],
+					    b->k1[i]);
 }
 
 bool glb_hash_simd_available(void)
@@ -210,19 +199,19 @@ bool glb_hash_simd_set(bool on)
 	return was;
 }
 
-void glb_hash_msgs(const struct glb_hash_msg *msgs, const uint8_t *const *keys, uint64_t *out,
-		   unsigned n)
+void glb_hash_batch_run(const struct glb_hash_batch *b, unsigned n, uint64_t *out)
 {
 	unsigned i;
 
+	if (n > GLB_HASH_BATCH_MAX)
+		n = GLB_HASH_BATCH_MAX;
 #ifdef GLB_HAVE_AVX2_KERNEL
 	if (n >= LANES && simd_on()) {
-		hash_msgs_avx2(msgs, keys, out, n);
+		batch_run_avx2(b, n, out);
 		return;
 	}
 #endif
 	for (i = 0; i < n; i++)
-		out[i] = msgs[i].nw && msgs[i].nw <= GLB_HASH_MSG_WORDS ?
-				 glb_hash_msg_sip(&msgs[i], keys[i]) :
-				 0;
+		out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i], b->k0[i],
+					    b->k1[i]);
 }

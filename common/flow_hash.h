@@ -6,8 +6,9 @@
  *
  *   glb_hash_msg_build   the message as the 64-bit words SipHash absorbs,
  *                        built in registers
- *   glb_hash_msg_sip     SipHash-2-4 of one message
- *   glb_hash_msgs        of many, four at a time with AVX2 where the CPU has it
+ *   glb_hash_words_sip   SipHash-2-4 of one message
+ *   glb_hash_batch_*     of a burst's, eight or four at a time with AVX2
+ *                        where the CPU has it
  *
  * Assembling the message in a byte buffer and reading it back as 64-bit
  * words made every hash wait on a failed store-to-load forward (small
@@ -15,7 +16,7 @@
  * An IPv4 message is at most 12 bytes (two words); an IPv6 message absorbs
  * each address as two whole words and keeps only the ports for the last.
  *
- * glb_flow_hash (packet.h) is build + sip; tests compare both paths with a
+ * glb_flow_hash (packet.h) is build + words_sip; tests compare both paths with a
  * reference SipHash over the concatenated bytes for every field selection.
  */
 #ifndef GLB_FLOW_HASH_H
@@ -31,11 +32,6 @@
 /* Words of the longest message: 16 + 16 + 2 + 2 bytes, plus the length byte's word. */
 #define GLB_HASH_MSG_WORDS 5
 
-struct glb_hash_msg {
-	/* w[nw - 1] is the last block: the trailing bytes and the length in its top byte */
-	uint64_t w[GLB_HASH_MSG_WORDS];
-	uint32_t nw;
-};
 
 /* Read n (2, 4 or 8) bytes as a little-endian value, as SipHash reads its message. */
 static inline uint64_t glb_fh_le(const uint8_t *p, unsigned n)
@@ -59,9 +55,14 @@ static inline uint64_t glb_fh_port(uint16_t port)
 	return (uint64_t)(uint16_t)(port >> 8 | port << 8);
 }
 
-/* fields: enum glb_hash_field bits, never 0 (the config loader refuses 0). */
-static inline void glb_hash_msg_build(struct glb_hash_msg *m, const struct glb_flow *flow,
-				      unsigned fields)
+/*
+ * Write the message's words to w[0], w[stride], w[2 * stride], ... and
+ * return how many (the last holds the trailing bytes and, in its top byte,
+ * the message length).  fields: enum glb_hash_field bits, never 0 (the
+ * config loader refuses 0).
+ */
+static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const struct glb_flow *flow,
+					  unsigned fields)
 {
 	uint64_t tail = 0;
 	unsigned n = 0, t = 0, nw = 0; /* message bytes, bytes in tail, full words */
@@ -86,20 +87,20 @@ static inline void glb_hash_msg_build(struct glb_hash_msg *m, const struct glb_f
 			n += 2;
 		}
 		if (n >= 8) {
-			m->w[nw++] = (uint64_t)acc;
+			w[stride * nw++] = (uint64_t)acc;
 			acc >>= 64;
 		}
 		tail = (uint64_t)acc;
 	} else {
 		/* 16-byte addresses: always whole words, only the ports are left over */
 		if (fields & GLB_HASH_SRC_ADDR) {
-			m->w[nw++] = glb_fh_le(flow->src, 8);
-			m->w[nw++] = glb_fh_le(flow->src + 8, 8);
+			w[stride * nw++] = glb_fh_le(flow->src, 8);
+			w[stride * nw++] = glb_fh_le(flow->src + 8, 8);
 			n += 16;
 		}
 		if (fields & GLB_HASH_DST_ADDR) {
-			m->w[nw++] = glb_fh_le(flow->dst, 8);
-			m->w[nw++] = glb_fh_le(flow->dst + 8, 8);
+			w[stride * nw++] = glb_fh_le(flow->dst, 8);
+			w[stride * nw++] = glb_fh_le(flow->dst + 8, 8);
 			n += 16;
 		}
 		if (fields & GLB_HASH_SRC_PORT) {
@@ -112,42 +113,69 @@ static inline void glb_hash_msg_build(struct glb_hash_msg *m, const struct glb_f
 		}
 		n += t;
 	}
-	m->w[nw++] = tail | (uint64_t)(n & 0xff) << 56;
-	m->nw = nw;
+	w[stride * nw++] = tail | (uint64_t)(n & 0xff) << 56;
+	return nw;
 }
 
-static inline uint64_t glb_hash_msg_sip(const struct glb_hash_msg *m, const uint8_t key[16])
+/* SipHash-2-4 of the nw message words at w[0], w[stride], ... under key (k0, k1). */
+static inline uint64_t glb_hash_words_sip(const uint64_t *w, size_t stride, unsigned nw,
+					  uint64_t k0, uint64_t k1)
 {
-	struct glb_siphash_state s;
-	uint32_t i;
+	struct glb_siphash_state s = {
+		.v0 = k0 ^ GLB_SIPHASH_C0,
+		.v1 = k1 ^ GLB_SIPHASH_C1,
+		.v2 = k0 ^ GLB_SIPHASH_C2,
+		.v3 = k1 ^ GLB_SIPHASH_C3,
+	};
+	unsigned i;
 
-	glb_siphash_init(&s, key);
-	for (i = 0; i + 1 < m->nw; i++)
-		glb_siphash_block(&s, m->w[i]);
-	return glb_siphash_final(s, m->w[m->nw - 1]);
+	for (i = 0; i + 1 < nw; i++)
+		glb_siphash_block(&s, w[stride * i]);
+	return glb_siphash_final(s, w[stride * (nw - 1)]);
 }
 
 static inline uint64_t glb_flow_hash_inline(const struct glb_flow *flow, unsigned fields,
 					    const uint8_t key[16])
 {
-	struct glb_hash_msg m;
+	uint64_t w[GLB_HASH_MSG_WORDS];
+	unsigned nw = glb_hash_msg_build(w, 1, flow, fields);
 
-	glb_hash_msg_build(&m, flow, fields);
-	return glb_hash_msg_sip(&m, key);
+	return glb_hash_words_sip(w, 1, nw, glb_fh_le(key, 8), glb_fh_le(key + 8, 8));
 }
 
 /*
- * out[i] = glb_hash_msg_sip(&msgs[i], keys[i]) for i < n.  Runs of four
- * messages of equal length go through the AVX2 kernel when the CPU has
- * AVX2 and glb_hash_simd is true; the rest one at a time.
+ * A burst's messages, laid out for the vector unit: word j of message i is
+ * w[j][i], so four messages' words are one load.  Fill slots 0..n-1 with
+ * glb_hash_batch_add, then glb_hash_batch_run.
  */
-void glb_hash_msgs(const struct glb_hash_msg *msgs, const uint8_t *const *keys, uint64_t *out,
-		   unsigned n);
+#define GLB_HASH_BATCH_MAX 128
+struct glb_hash_batch {
+	uint64_t w[GLB_HASH_MSG_WORDS][GLB_HASH_BATCH_MAX];
+	uint64_t k0[GLB_HASH_BATCH_MAX], k1[GLB_HASH_BATCH_MAX]; /* the key, read little-endian */
+	uint8_t nw[GLB_HASH_BATCH_MAX];
+};
+
+static inline void glb_hash_batch_add(struct glb_hash_batch *b, unsigned i,
+				      const struct glb_flow *flow, unsigned fields, uint64_t k0,
+				      uint64_t k1)
+{
+	b->nw[i] = (uint8_t)glb_hash_msg_build(&b->w[0][i], GLB_HASH_BATCH_MAX, flow, fields);
+	b->k0[i] = k0;
+	b->k1[i] = k1;
+}
+
+/*
+ * out[i] = the SipHash of slot i, for i < n (<= GLB_HASH_BATCH_MAX).
+ * Aligned runs of four or eight messages of equal length go through the
+ * AVX2 kernel when the CPU has AVX2 and it is not turned off; the rest are
+ * hashed one at a time.
+ */
+void glb_hash_batch_run(const struct glb_hash_batch *b, unsigned n, uint64_t *out);
 
 /* Is the AVX2 kernel usable on this CPU? */
 bool glb_hash_simd_available(void);
 /*
- * Whether glb_hash_msgs may use it: initially glb_hash_simd_available();
+ * Whether glb_hash_batch_run may use it: initially glb_hash_simd_available();
  * tests and benchmarks turn it off to measure or check the scalar path.
  * Returns the previous value; cannot turn it on where it is not available.
  */

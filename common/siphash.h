@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 #define GLB_SIPHASH_KEY_LEN 16
+/* The initialization constants: they spell "somepseudorandomlygeneratedbytes". */
+#define GLB_SIPHASH_C0 0x736f6d6570736575ULL
+#define GLB_SIPHASH_C1 0x646f72616e646f6dULL
+#define GLB_SIPHASH_C2 0x6c7967656e657261ULL
+#define GLB_SIPHASH_C3 0x7465646279746573ULL
 
 struct glb_siphash_state {
 	uint64_t v0, v1, v2, v3;
@@ -61,11 +66,10 @@ static inline void glb_siphash_init(struct glb_siphash_state *s,
 {
 	uint64_t k0 = glb_load_le64(key), k1 = glb_load_le64(key + 8);
 
-	/* The four constants spell "somepseudorandomlygeneratedbytes". */
-	s->v0 = k0 ^ 0x736f6d6570736575ULL;
-	s->v1 = k1 ^ 0x646f72616e646f6dULL;
-	s->v2 = k0 ^ 0x6c7967656e657261ULL;
-	s->v3 = k1 ^ 0x7465646279746573ULL;
+	s->v0 = k0 ^ GLB_SIPHASH_C0;
+	s->v1 = k1 ^ GLB_SIPHASH_C1;
+	s->v2 = k0 ^ GLB_SIPHASH_C2;
+	s->v3 = k1 ^ GLB_SIPHASH_C3;
 }
 
 /* Absorb one full 8-byte block m (already read little-endian): 2 c-rounds. */

@@ -137,6 +137,8 @@ static inline enum glb_verdict classify_one(const struct glb_director *d,
 	return st->table < 0 ? (enum glb_verdict)-st->table : GLB_OK;
 }
 
+_Static_assert(2 * GLB_FWD_BURST_MAX <= GLB_HASH_BATCH_MAX, "a burst's main and alt messages fit a batch");
+
 enum fwd_result {
 	FWD_SEND,   /* encapsulated, to transmit */
 	FWD_KERNEL, /* untouched, for the exception path */
@@ -191,12 +193,13 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 	unsigned rx_slot = glb_stats_port_slot(rx_port), alt = d->opts.alt_hash_fields != 0;
 	struct rte_mbuf *kernel[GLB_FWD_BURST_MAX];
 	struct fwd_state st[GLB_FWD_BURST_MAX];
-	struct glb_hash_msg msg[2 * GLB_FWD_BURST_MAX];
-	const uint8_t *key[2 * GLB_FWD_BURST_MAX];
+	struct glb_hash_batch hb;
 	uint64_t hash[2 * GLB_FWD_BURST_MAX];
 	uint8_t owner[2 * GLB_FWD_BURST_MAX]; /* the packet of each message */
 	struct classify_memo memo = { .valid = false };
 	uint16_t i, out = 0, nk = 0, nh = 0;
+	const uint8_t *key;
+	uint64_t k0, k1;
 
 	glb_stat_add(&lc->stats->port[rx_slot][GLB_STAT_RX], n);
 	for (i = 0; i < n; i++) {
@@ -205,17 +208,18 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 		st[i].verdict = classify_one(d, tf, pkts[i], &st[i], &memo);
 		if (st[i].verdict != GLB_OK)
 			continue;
+		key = tf->tables[st[i].table].hash_key;
+		k0 = glb_fh_le(key, 8);
+		k1 = glb_fh_le(key + 8, 8);
 		st[i].hash[1] = 0;
-		key[nh] = tf->tables[st[i].table].hash_key;
 		owner[nh] = (uint8_t)i;
-		glb_hash_msg_build(&msg[nh++], &st[i].flow, d->opts.hash_fields);
+		glb_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.hash_fields, k0, k1);
 		if (alt) {
-			key[nh] = key[nh - 1];
 			owner[nh] = (uint8_t)(i | 0x80);
-			glb_hash_msg_build(&msg[nh++], &st[i].flow, d->opts.alt_hash_fields);
+			glb_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.alt_hash_fields, k0, k1);
 		}
 	}
-	glb_hash_msgs(msg, key, hash, nh);
+	glb_hash_batch_run(&hb, nh, hash);
 	for (i = 0; i < nh; i++) {
 		struct fwd_state *s = &st[owner[i] & 0x7f];
 
@@ -238,6 +242,7 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 	glb_exception_to_kernel(lc, kernel, nk);
 	return out;
 }
+
 
 void glb_fwd_tx(struct rte_mbuf **pkts, uint16_t n, uint16_t port, uint16_t queue,
 		struct glb_lcore_stats *st)

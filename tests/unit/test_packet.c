@@ -1115,13 +1115,14 @@ START_TEST(hash_msgs_batch_equals_reference)
 	static const uint8_t key_b[16] = { 0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15,
 					   0xf3, 0x9c, 0xc0, 0x60, 0x5c, 0xed, 0xc8, 0x34 };
 	enum { MAX = 70 };
-	struct glb_hash_msg msgs[MAX];
+	struct glb_hash_batch *b = calloc(1, sizeof(*b));
 	struct glb_flow flows[MAX];
 	const uint8_t *keys[MAX];
 	unsigned fields[MAX], n, i, simd;
 	uint64_t out[MAX];
 	bool was = glb_hash_simd_set(true);
 
+	ck_assert_ptr_nonnull(b);
 	for (i = 0; i < MAX; i++) {
 		char src[64], dst[64];
 
@@ -1134,15 +1135,17 @@ START_TEST(hash_msgs_batch_equals_reference)
 		}
 		flows[i] = make_flow(GLB_FLOW_L4, IPPROTO_TCP, src, dst, (uint16_t)(1024 + i * 997),
 				     (uint16_t)(443 + i % 2));
-		fields[i] = i % 15 + 1; /* every non-empty selection */
+		/* every non-empty selection; from 24 on, runs of 8 and 4 of one selection */
+		fields[i] = i < 24 ? i % 15 + 1 : i < 48 ? GLB_HASH_SRC_ADDR : (i / 4) % 15 + 1;
 		keys[i] = i % 5 == 0 ? key_b : KEY_SEQ;
-		glb_hash_msg_build(&msgs[i], &flows[i], fields[i]);
+		glb_hash_batch_add(b, i, &flows[i], fields[i], glb_fh_le(keys[i], 8),
+				   glb_fh_le(keys[i] + 8, 8));
 	}
 	for (simd = 0; simd < 2; simd++) {
 		glb_hash_simd_set(simd);
 		for (n = 0; n <= MAX; n++) {
 			memset(out, 0xa5, sizeof(out));
-			glb_hash_msgs(msgs, keys, out, n);
+			glb_hash_batch_run(b, n, out);
 			for (i = 0; i < n; i++) {
 				uint8_t msg[40];
 				size_t len = spec_hash_msg(&flows[i], fields[i], msg);
@@ -1155,6 +1158,7 @@ START_TEST(hash_msgs_batch_equals_reference)
 				ck_assert_uint_eq(out[i], 0xa5a5a5a5a5a5a5a5ULL);
 		}
 	}
+	free(b);
 	glb_hash_simd_set(was);
 }
 END_TEST
