@@ -121,14 +121,10 @@ static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const stru
 static inline uint64_t glb_hash_words_sip(const uint64_t *w, size_t stride, unsigned nw,
 					  uint64_t k0, uint64_t k1)
 {
-	struct glb_siphash_state s = {
-		.v0 = k0 ^ GLB_SIPHASH_C0,
-		.v1 = k1 ^ GLB_SIPHASH_C1,
-		.v2 = k0 ^ GLB_SIPHASH_C2,
-		.v3 = k1 ^ GLB_SIPHASH_C3,
-	};
+	struct glb_siphash_state s;
 	unsigned i;
 
+	glb_siphash_init_words(&s, k0, k1);
 	for (i = 0; i + 1 < nw; i++)
 		glb_siphash_block(&s, w[stride * i]);
 	return glb_siphash_final(s, w[stride * (nw - 1)]);

@@ -60,16 +60,20 @@ static inline void glb_sipround(struct glb_siphash_state *s)
  * Incremental pieces, for callers that hash many messages sharing a prefix
  * (the rendezvous builder hashes row_seed || address for every backend: the
  * state after the row_seed block is computed once per row).
+ * glb_siphash_init_words takes the key as its two halves, read little-endian.
  */
-static inline void glb_siphash_init(struct glb_siphash_state *s,
-				    const uint8_t key[GLB_SIPHASH_KEY_LEN])
+static inline void glb_siphash_init_words(struct glb_siphash_state *s, uint64_t k0, uint64_t k1)
 {
-	uint64_t k0 = glb_load_le64(key), k1 = glb_load_le64(key + 8);
-
 	s->v0 = k0 ^ GLB_SIPHASH_C0;
 	s->v1 = k1 ^ GLB_SIPHASH_C1;
 	s->v2 = k0 ^ GLB_SIPHASH_C2;
 	s->v3 = k1 ^ GLB_SIPHASH_C3;
+}
+
+static inline void glb_siphash_init(struct glb_siphash_state *s,
+				    const uint8_t key[GLB_SIPHASH_KEY_LEN])
+{
+	glb_siphash_init_words(s, glb_load_le64(key), glb_load_le64(key + 8));
 }
 
 /* Absorb one full 8-byte block m (already read little-endian): 2 c-rounds. */
