@@ -18,15 +18,16 @@
 #include "table.h"
 
 static const char usage[] =
-	"Usage: " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin SRC\n"
+	"Usage: " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin SRC [SRC...]\n"
 	"       " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin SRC DST SPORT DPORT PROTO\n"
 	"\n"
 	"Show where a client's packets go: the table they match, the row their hash\n"
 	"selects, and the primary and secondary proxies (the GUE hop list), computed\n"
 	"exactly as glb-director does.\n"
 	"\n"
-	"With SRC alone, the flow is hashed in every table (valid when the director\n"
-	"hashes the source address only, the default).  With the full 5-tuple, the\n"
+	"With source addresses alone, each is hashed in every table (valid when the\n"
+	"director hashes the source address only, the default); with --json, one\n"
+	"line {\"src\", \"routes\": [...]} per source.  With the full 5-tuple, the\n"
 	"packet is matched against the binds (first table wins) and hashed on the\n"
 	"director's hash_fields.  PROTO is tcp, udp or icmp (an echo request).\n"
 	"\n"
@@ -38,12 +39,16 @@ static const char usage[] =
 	"  -h, --help         show this help\n"
 	"\n"
 	"Exit status: 0 routed, 1 TABLE or config invalid, 2 bad command line,\n"
-	"3 I/O failure, 4 no table matches or the table has no usable backend.\n";
+	"3 I/O failure, 4 no table matches or the table has no usable backend (for\n"
+	"some SRC, when several are given).\n";
 
 struct route_args {
 	const char *table, *config;
 	bool json, src_only;
 	struct glb_flow flow;
+	/* SRC alone: every source given, in order (flow is filled from each in turn). */
+	char **srcs;
+	int nsrcs;
 };
 
 static int parse_addr(const char *s, uint8_t *family, uint8_t addr[16])
@@ -84,21 +89,26 @@ static int parse_proto(const char *s, struct glb_flow *f)
 	return 0;
 }
 
+/* The flow of a packet from src (ports and destination left 0). */
+static int parse_src(const char *src, struct glb_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = GLB_FLOW_L4;
+	if (parse_addr(src, &f->family, f->src) != 0)
+		return fprintf(stderr, "%s: route: SRC '%s' is not an IP address\n", GLB_CLI_NAME,
+			       src), -EINVAL;
+	f->outer_family = f->family;
+	return 0;
+}
+
 /* The flow a packet with these header values parses to. */
-static int parse_tuple(char **pos, int n, struct route_args *a)
+static int parse_tuple(char **pos, struct route_args *a)
 {
 	struct glb_flow *f = &a->flow;
 	uint8_t dst_family;
 
-	memset(f, 0, sizeof(*f));
-	f->kind = GLB_FLOW_L4;
-	if (parse_addr(pos[0], &f->family, f->src) != 0)
-		return fprintf(stderr, "%s: route: SRC '%s' is not an IP address\n", GLB_CLI_NAME,
-			       pos[0]), -EINVAL;
-	f->outer_family = f->family;
-	a->src_only = n == 1;
-	if (n == 1)
-		return 0;
+	if (parse_src(pos[0], f) != 0)
+		return -EINVAL;
 	if (parse_addr(pos[1], &dst_family, f->dst) != 0 || dst_family != f->family)
 		return fprintf(stderr, "%s: route: DST '%s' is not an address of SRC's family\n",
 			       GLB_CLI_NAME, pos[1]), -EINVAL;
@@ -120,6 +130,7 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint8_t family, addr[16];
 	int c, n;
 
 	memset(a, 0, sizeof(*a));
@@ -135,13 +146,22 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 			return fputs(usage, stderr), GLB_EXIT_USAGE;
 	}
 	n = argc - optind - 1;
-	if (n != 1 && n != 5) {
-		fprintf(stderr, "%s: route takes TABLE.bin and SRC, or TABLE.bin and SRC DST SPORT "
-			"DPORT PROTO\n\n%s", GLB_CLI_NAME, usage);
+	if (n < 1) {
+		fprintf(stderr, "%s: route takes TABLE.bin and SRC..., or TABLE.bin and SRC DST "
+			"SPORT DPORT PROTO\n\n%s", GLB_CLI_NAME, usage);
 		return GLB_EXIT_USAGE;
 	}
 	a->table = argv[optind];
-	return parse_tuple(argv + optind + 1, n, a) == 0 ? 0 : GLB_EXIT_USAGE;
+	/* Five words whose last is no address are a 5-tuple; otherwise all are sources. */
+	if (n == 5 && parse_addr(argv[optind + 5], &family, addr) != 0)
+		return parse_tuple(argv + optind + 1, a) == 0 ? 0 : GLB_EXIT_USAGE;
+	a->src_only = true;
+	a->srcs = argv + optind + 1;
+	a->nsrcs = n;
+	for (c = 0; c < n; c++)
+		if (parse_src(a->srcs[c], &a->flow) != 0)
+			return GLB_EXIT_USAGE;
+	return 0;
 }
 
 static const char *backend_desc(const struct glb_fmt_table *t, uint32_t idx, char *buf,
@@ -164,7 +184,7 @@ static void print_route(const struct route_args *a, uint32_t table, const struct
 
 	if (a->json) {
 		printf("%s{\"table\": %u, \"row\": %u, \"hash\": \"0x%016llx\", \"primary\": \"%s\", ",
-		       first ? "" : ",\n ", table, r->row, (unsigned long long)r->hash,
+		       first ? "" : ", ", table, r->row, (unsigned long long)r->hash,
 		       inet_ntop(AF_INET, &r->hops[0], ip, sizeof(ip)));
 		printf("\"secondary\": \"%s\", \"hops\": [",
 		       inet_ntop(AF_INET, &r->hops[1], ip, sizeof(ip)));
@@ -186,21 +206,19 @@ static void print_route(const struct route_args *a, uint32_t table, const struct
 }
 
 /* SRC alone: the same source hashes to one row per table, whatever it connects to. */
-static int route_every_table(const struct route_args *a, const struct glb_table_file *tf,
+static int route_every_table(const struct route_args *a, const char *src,
+			     const struct glb_flow *flow, const struct glb_table_file *tf,
 			     const struct glb_classify_opts *opts)
 {
 	struct glb_route r;
 	uint32_t t, shown = 0;
 
-	if ((opts->hash_fields | opts->alt_hash_fields) & ~GLB_HASH_SRC_ADDR) {
-		fprintf(stderr, "%s: route: the director hashes more than the source address: "
-			"give SRC DST SPORT DPORT PROTO\n", GLB_CLI_NAME);
-		return GLB_EXIT_USAGE;
-	}
 	if (a->json)
-		printf("{\"routes\": [");
+		printf("{\"src\": \"%s\", \"routes\": [", src);
+	else if (a->nsrcs > 1)
+		printf("%s%s\n", src == a->srcs[0] ? "" : "\n", src);
 	for (t = 0; t < tf->num_tables; t++) {
-		if (glb_route_flow(&tf->tables[t], &a->flow, opts, &r) != GLB_OK) {
+		if (glb_route_flow(&tf->tables[t], flow, opts, &r) != GLB_OK) {
 			if (!a->json)
 				printf("table %u: no usable backend\n", t);
 			continue;
@@ -210,6 +228,26 @@ static int route_every_table(const struct route_args *a, const struct glb_table_
 	if (a->json)
 		printf("]}\n");
 	return shown ? GLB_EXIT_OK : GLB_EXIT_NO_ROUTE;
+}
+
+/* Each source in turn; the worst exit status of them. */
+static int route_sources(const struct route_args *a, const struct glb_table_file *tf,
+			 const struct glb_classify_opts *opts)
+{
+	struct glb_flow flow;
+	int i, ret = GLB_EXIT_OK;
+
+	if ((opts->hash_fields | opts->alt_hash_fields) & ~GLB_HASH_SRC_ADDR) {
+		fprintf(stderr, "%s: route: the director hashes more than the source address: "
+			"give SRC DST SPORT DPORT PROTO\n", GLB_CLI_NAME);
+		return GLB_EXIT_USAGE;
+	}
+	for (i = 0; i < a->nsrcs; i++) {
+		parse_src(a->srcs[i], &flow); /* checked by parse_args */
+		if (route_every_table(a, a->srcs[i], &flow, tf, opts) != GLB_EXIT_OK)
+			ret = GLB_EXIT_NO_ROUTE;
+	}
+	return ret;
 }
 
 static int route_one(const struct route_args *a, const struct glb_table_file *tf,
@@ -277,7 +315,7 @@ int glb_cli_route(int argc, char **argv)
 		ret = glb_cli_report(&d, ret);
 	} else {
 		glb_diag_print(&d, stderr, GLB_CLI_NAME);
-		ret = a.src_only ? route_every_table(&a, tf, &opts) : route_one(&a, tf, &opts);
+		ret = a.src_only ? route_sources(&a, tf, &opts) : route_one(&a, tf, &opts);
 	}
 	glb_table_free(tf);
 	glb_diag_free(&d);

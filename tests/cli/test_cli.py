@@ -404,6 +404,40 @@ def test_route_text_names_table_row_and_proxies(vector_bin):
     assert tables[0]["backends"][secondary]["ip"] in p.stdout
 
 
+def route_lines(path, *srcs):
+    p = run("route", "--json", path, *srcs, check=0)
+    return [json.loads(line) for line in p.stdout.splitlines()]
+
+
+def test_route_sources_alone_one_json_line_each_in_every_table(vector_bin):
+    srcs = ["198.51.100.7", "203.0.113.200", "2001:db8:1::7"]
+    tables = read_table_file(vector_bin)
+    got = route_lines(vector_bin, *srcs)
+    assert [g["src"] for g in got] == srcs
+    for g in got:
+        assert [r["table"] for r in g["routes"]] == list(range(len(tables)))
+        for r in g["routes"]:
+            check_route(r, tables, r["table"], {"src": g["src"]})
+
+
+def test_route_five_addresses_are_five_sources_not_a_tuple(vector_bin):
+    srcs = [f"198.51.100.{i}" for i in range(1, 6)]
+    got = route_lines(vector_bin, *srcs)
+    assert [g["src"] for g in got] == srcs
+
+
+def test_route_many_sources_agree_with_one_at_a_time(vector_bin):
+    srcs = [f"198.51.100.{i}" for i in range(10, 30)]
+    together = route_lines(vector_bin, *srcs)
+    alone = [route_lines(vector_bin, s)[0] for s in srcs]
+    assert together == alone
+
+
+def test_route_a_bad_source_among_many_is_a_usage_error(vector_bin):
+    p = run("route", vector_bin, "198.51.100.7", "198.51.100.x", "198.51.100.9", check=2)
+    assert "198.51.100.x" in p.stderr and "not an IP address" in p.stderr
+
+
 @pytest.mark.parametrize("dst,dport,proto", [
     ("203.0.113.1", 80, "tcp"),     # no bind has this address
     ("192.0.2.80", 81, "tcp"),      # right address, wrong port
