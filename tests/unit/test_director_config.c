@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* director.conf: GLB's keys accepted with GLB's meaning; mistakes named by key. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "director_config.h"
@@ -199,6 +201,26 @@ START_TEST(test_routing_load_reads_only_routing_keys)
 }
 END_TEST
 
+/* The examples in config/ are what operators copy: each must load as shipped. */
+static const char *const shipped[] = { "director.conf", "director-rtc.conf", "director-hw.conf" };
+
+START_TEST(test_shipped_example_configs_load)
+{
+	const char *root = getenv("GLB_SOURCE_ROOT");
+	struct glb_director_config cfg;
+	struct glb_diag d;
+	char path[4096];
+
+	ck_assert_msg(root != NULL, "GLB_SOURCE_ROOT is not set (meson test sets it)");
+	snprintf(path, sizeof(path), "%s/config/%s", root, shipped[_i]);
+	glb_diag_init(&d);
+	ck_assert_msg(glb_director_config_load(path, &cfg, &d) == 0, "%s: %s", path,
+		      glb_diag_first(&d) ? glb_diag_first(&d) : "(no message)");
+	ck_assert_uint_gt(cfg.num_flow_paths, 0);
+	glb_diag_free(&d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("director_config");
@@ -211,6 +233,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad_director_config_is_rejected_naming_the_key, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_routing_load_reads_only_routing_keys);
+	tcase_add_loop_test(tc, test_shipped_example_configs_load, 0,
+			    (int)(sizeof(shipped) / sizeof(shipped[0])));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }
