@@ -2,6 +2,7 @@
 """What the lab asserts, its final table for a person, and its JSON."""
 
 import json
+import re
 
 from . import proxies as px
 from .scenario import SPAN_MARGIN_S
@@ -167,6 +168,9 @@ def run_checks(lab):
                                                         if k.startswith("drop_"))
     c.check(f"director's books: rx {rx} = tx {tx} + counted drops {dr}",
             rx > 0 and rx == tx + dr)
+    table_packets = director_table_packets(lab.control.director.lines)
+    c.check(f"no reply passed the director: all {rx} packets it received were for the "
+            f"service (table 0: {table_packets})", rx > 0 and table_packets == rx)
     changes = a.cp.changes
     versions = len(a.cp.versions)
     ok = lab.director_reloads
@@ -203,6 +207,15 @@ def run_checks(lab):
             if death is not None else "proxy1's death was detected",
             death is not None and death <= bound)
     return c
+
+
+def director_table_packets(lines, table=0):
+    """The packets the director counted for a table, from its final output."""
+    for line in reversed(lines):
+        m = re.search(rf"table {table}: packets (\d+)", line)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def by_proxy(downloads):

@@ -73,14 +73,9 @@ class Step:
         self.t0 = self.t1 = None
         self.stats0 = self.stats1 = None
         self.complete = False
-        self.notes = []
 
     def forwards(self):
         return {p: px.forwarded(self.stats1[p]) - px.forwarded(self.stats0[p])
-                for p in self.stats0}
-
-    def accepts(self):
-        return {p: px.accepted(self.stats1[p]) - px.accepted(self.stats0[p])
                 for p in self.stats0}
 
 
@@ -102,10 +97,9 @@ class Lab:
         self.detection = {}       # what -> ms, from the change to the director's reload
         self.director_final = {}
         self.hc_status = None
-        self.checks = []
         self._last_line = 0.0
         self._line_open = False
-        self.dead = None          # (proxy, t_cut, t_mend) of step 5
+        self.death = None         # (proxy, when its link was cut) in step 5
         self.final_stats = {}     # each proxy's GLBREDIRECT counters at the end
         self.director_reloads = {}
         self.captures = []
@@ -288,12 +282,11 @@ class Lab:
         t_cut = time.monotonic()
         ms = self.change("proxy1 link down -> marked down", lambda: self.topo.cut("proxy1"))
         self.detection["death"] = ms
-        self.dead = ["proxy1", t_cut, None]
+        self.death = ("proxy1", t_cut)
         self.start_downloads("new")
         self.wait_done()
         # it comes back as a host that died does: without its TCP state
         self.proxies["proxy1"].forget_connections()
-        self.dead[2] = time.monotonic()
         self.change("proxy1 back (no old connections), link up -> marked up",
                     lambda: self.topo.mend("proxy1"))
         self.end()
@@ -461,9 +454,9 @@ class Lab:
 
     def _expected_loss(self, d):
         """A download the dead proxy was serving when it died."""
-        if self.dead is None or d.step != 5:
+        if self.death is None or d.step != 5:
             return False
-        name, t_cut, _ = self.dead
+        name, t_cut = self.death
         v = self.control.version_at(d.started)
         return v.primary(d.client) == name and d.started < t_cut and \
             (d.ended is None or d.ended > t_cut)
