@@ -22,11 +22,15 @@ TELEMETRY_SOCKET = "dpdk_telemetry.v2"
 TELEMETRY_REPLY_MAX = 1 << 16
 
 
-def command(config, table, vdevs, file_prefix, lcores, memory_mb=512, extra_eal=()):
+def command(config, table, vdevs, file_prefix, lcores, memory_mb=512, extra_eal=(), eal=None):
     """glb-director's command line without hugepages or PCI: lcores is an
-    EAL --lcores map ("0@0,1@1"), vdevs the --vdev arguments."""
-    return [str(DIRECTOR), "--no-pci", "--no-huge", "-m", str(memory_mb), "--file-prefix",
-            file_prefix, f"--lcores={lcores}", *(f"--vdev={v}" for v in vdevs), *extra_eal,
+    EAL --lcores map ("0@0,1@1"), vdevs the --vdev arguments. eal, when
+    given, replaces the memory and device options (--no-pci --no-huge -m
+    MEMORY_MB), e.g. for a run on hugepages."""
+    if eal is None:
+        eal = ["--no-pci", "--no-huge", "-m", str(memory_mb)]
+    return [str(DIRECTOR), *eal, "--file-prefix", file_prefix, f"--lcores={lcores}",
+            *(f"--vdev={v}" for v in vdevs), *extra_eal,
             "--", "--config-file", str(config), "--forwarding-table", str(table)]
 
 
@@ -116,6 +120,11 @@ class DirectorProcess:
         """The running director's /glb/stats (telemetry)."""
         return telemetry(self.file_prefix, "/glb/stats")
 
+    def port_stats(self, port=0):
+        """The running director's counters of one port, with its PMD's
+        (ipackets, imissed, ...): /glb/port,PORT."""
+        return telemetry(self.file_prefix, f"/glb/port,{port}")
+
     def stop(self):
         """SIGTERM, wait; the director must exit 0. One never started, or
         already stopped or killed (its failure reported then), is left be."""
@@ -163,16 +172,43 @@ class DirectorProcess:
         self.kill()
 
 
+# What the director prints when it stops: a line per port that counted
+# anything, and its reloads.
+FINAL_PORT_LINE = re.compile(r"port (\d+):((?: \w+ \d+)+)\s*$")
+FINAL_RELOADS_LINE = re.compile(r"reloads ok (\d+) failed (\d+)\s*$")
+
+
+def final_ports(lines):
+    """Every port's counters the director printed when it stopped, as
+    {port: {counter: value}} ("port 0: rx N tx N ... drop_malformed N"); a
+    port whose counters are all zero prints none."""
+    ports = {}
+    for line in lines:
+        m = FINAL_PORT_LINE.search(line)
+        if m:
+            words = m.group(2).split()
+            ports[int(m.group(1))] = {k: int(v) for k, v in zip(words[0::2], words[1::2])}
+    return ports
+
+
+def final_reloads(lines):
+    """(ok, failed) from the director's last words "reloads ok N failed M",
+    or None when it printed none (it did not stop cleanly)."""
+    for line in reversed(lines):
+        m = FINAL_RELOADS_LINE.search(line)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
 def final_counters(lines, port=0):
     """The counters the director prints for a port when it stops
     ("port 0: rx N tx N ... drop_malformed N"), as a dict."""
-    for line in reversed(lines):
-        m = re.search(rf"port {port}:((?: \w+ \d+)+)\s*$", line)
-        if m:
-            words = m.group(1).split()
-            return {k: int(v) for k, v in zip(words[0::2], words[1::2])}
-    raise AssertionError(f"no final counters for port {port} in the director's output:\n"
-                         + "\n".join(lines[-40:]))
+    counters = final_ports(lines).get(port)
+    if counters is None:
+        raise AssertionError(f"no final counters for port {port} in the director's output:\n"
+                             + "\n".join(lines[-40:]))
+    return counters
 
 
 def drops(counters):
@@ -186,7 +222,7 @@ class TelemetryError(OSError):
 
 def telemetry(file_prefix, cmd, timeout=5.0):
     """Ask a running DPDK process (its EAL --file-prefix) one telemetry
-    command ("/glb/stats") and return the value of its answer."""
+    command ("/glb/stats", "/glb/port,0") and return the value of its answer."""
     path = os.path.join(RUNTIME_DIR, file_prefix, TELEMETRY_SOCKET)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
@@ -201,6 +237,7 @@ def telemetry(file_prefix, cmd, timeout=5.0):
     finally:
         s.close()
     try:
-        return json.loads(reply)[cmd]
+        # the reply's key is the command without its parameter ("/glb/port,1")
+        return json.loads(reply)[cmd.split(",", 1)[0]]
     except (ValueError, KeyError) as e:
         raise TelemetryError(f"{path}: {cmd}: unexpected reply {reply[:200]!r}") from e
