@@ -4,6 +4,7 @@ a director loads (glb-director-cli build-config)."""
 
 import json
 import os
+from pathlib import Path
 
 from .paths import CLI
 from .util import sh
@@ -68,3 +69,10 @@ def compile_table(src, out):
     """glb-director-cli build-config SRC OUT; returns OUT."""
     sh(CLI, "build-config", "--quiet", src, out)
     return out
+
+
+def compile_document(doc, out):
+    """doc (a whole table file, as document() makes it) written beside OUT
+    as OUT.json and compiled into OUT; returns OUT."""
+    out = Path(out)
+    return compile_table(write_json(out.with_suffix(".json"), doc), out)
