@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""pytest fixtures for the director's end-to-end tests (see lab.py for the drawing)."""
+"""pytest fixtures for the director's end-to-end tests (see dirlab.py for the drawing)."""
 
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+# this directory's modules, and glbnet (tests/glbnet), the harness they share
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+import dirlab  # noqa: E402
 import glbmodel  # noqa: E402
-import lab as labmod  # noqa: E402
+from glbnet import director as gdirector  # noqa: E402
+from glbnet import tables as gtables  # noqa: E402
 
 
 class DirectorLab:
@@ -20,7 +24,7 @@ class DirectorLab:
     def __init__(self, lab, workdir: Path):
         self.lab = lab
         self.workdir = workdir
-        self.port = labmod.PacketPort(lab.test_ns)
+        self.port = dirlab.PacketPort(lab.test_ns)
         self.current = None
         self.key = None
         self.tables_compiled = {}
@@ -29,13 +33,13 @@ class DirectorLab:
 
     def director(self, conf: glbmodel.DirectorConfig, tables):
         """A director running with this config and forwarding table (JSON tables)."""
-        key = (conf.to_json(), glbmodel.forwarding_table_json(tables))
+        key = (conf.to_json(), gtables.dumps(tables))
         if self.current is not None and self.key == key and self.current.alive():
             return self.current
         self.stop()
-        d = labmod.Director(conf, self.table_bin(tables), self.workdir,
-                            vdev=f"net_af_packet0,iface={labmod.DIRECTOR_IF}",
-                            netns=self.lab.dir_ns)
+        d = dirlab.Director(conf, self.table_bin(tables), self.workdir,
+                            vdev=f"net_af_packet0,iface={dirlab.DIRECTOR_IF}",
+                            netns=self.lab.director_ns)
         self.current, self.key = d, key
         d.start()
         return d
@@ -49,7 +53,7 @@ class DirectorLab:
 
     def expect(self, frame):
         d = self.current
-        return glbmodel.expected_output(bytes(frame), d.tables, d.conf, labmod.DIRECTOR_MAC)
+        return glbmodel.expected_output(bytes(frame), d.tables, d.conf, dirlab.DIRECTOR_MAC)
 
     def route(self, frame):
         """The model's Route (or Drop) for a frame, for tests that check where it goes."""
@@ -75,9 +79,9 @@ class DirectorLab:
             expected.append(e)
         got = self.port.exchange(frames, len(expected))
         if not ordered:
-            expected, got = sorted(expected), sorted(got, key=labmod.normalise)
+            expected, got = sorted(expected), sorted(got, key=dirlab.normalise)
         try:
-            labmod.assert_frames(expected, got, what)
+            dirlab.assert_frames(expected, got, what)
         except AssertionError as e:
             raise AssertionError(str(e) + self._fail_context()) from None
         return expected
@@ -93,17 +97,18 @@ class DirectorLab:
         assert not isinstance(expected, glbmodel.Drop), f"{what}: sentinel dropped ({expected})"
         got = self.port.exchange(frames + [bytes(sentinel)], 1)
         try:
-            labmod.assert_frames([expected], got, f"{what} (dropped frames, then the sentinel)")
+            dirlab.assert_frames([expected], got, f"{what} (dropped frames, then the sentinel)")
         except AssertionError as e:
             raise AssertionError(str(e) + self._fail_context()) from None
 
     # -- over a pcap file (net_pcap) ------------------------------------------
 
     def table_bin(self, tables):
-        key = glbmodel.forwarding_table_json(tables)
+        """The tables (JSON dicts) compiled with glb-director-cli, once per content."""
+        key = gtables.dumps(tables)
         if key not in self.tables_compiled:
-            self.tables_compiled[key] = labmod.compile_table(
-                tables, self.workdir, f"table{len(self.tables_compiled)}")
+            self.tables_compiled[key] = gtables.compile_document(
+                gtables.document(tables), self.workdir / f"table{len(self.tables_compiled)}.bin")
         return self.tables_compiled[key]
 
     def pcap_check(self, conf, tables, cases, what=""):
@@ -112,7 +117,7 @@ class DirectorLab:
         output must be exactly the forwarded frames' expectations, in order,
         and every received frame must be sent or counted as a drop."""
         frames = [bytes(f) for f, _ in cases]
-        got, d = labmod.run_pcap_director(conf, self.table_bin(tables), self.workdir, frames,
+        got, d = dirlab.run_pcap_director(conf, self.table_bin(tables), self.workdir, frames,
                                           sum(v is None for _, v in cases))
         mac = d.port_mac()
         assert mac, f"the director did not report port 0's MAC\n{d.output()}"
@@ -126,11 +131,11 @@ class DirectorLab:
                 assert e == verdict, f"{what}: the model says {e!r} for frame {i}, not {verdict!r}"
         tail = "\n--- director output:\n" + "\n".join(d.lines[-40:])
         try:
-            labmod.assert_frames(expected, got, what)
+            dirlab.assert_frames(expected, got, what)
         except AssertionError as e:
             raise AssertionError(str(e) + tail) from None
-        c = labmod.port_counters(d)
-        drops = sum(v for k, v in c.items() if k.startswith("drop_"))
+        c = d.final_counters()
+        drops = gdirector.drops(c)
         assert (c.get("rx"), c.get("tx"), drops) == (len(frames), len(expected),
                                                       len(frames) - len(expected)), \
             f"{what}: counters {c}: every frame received must be sent or counted as dropped" + tail
@@ -146,7 +151,7 @@ class DirectorLab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """One lab per test module: no director outlives the module that started it."""
-    netlab = labmod.Lab().open()
+    netlab = dirlab.Lab().open()
     try:
         dl = DirectorLab(netlab, tmp_path_factory.mktemp("director"))
     except BaseException:

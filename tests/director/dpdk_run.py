@@ -26,19 +26,12 @@ import subprocess
 import time
 from pathlib import Path
 
-import lab
-
-HERE = Path(__file__).resolve().parent
-SOURCE_ROOT = Path(os.environ.get("GLB_SOURCE_ROOT", HERE.parents[1]))
-BUILD_ROOT = Path(os.environ.get("GLB_BUILD_ROOT", SOURCE_ROOT / "build"))
-DIRECTOR = BUILD_ROOT / "director" / "glb-director"
-CLI = BUILD_ROOT / "director" / "glb-director-cli"
+from glbnet import director as gdirector
+from glbnet.director import DirectorProcess
+from glbnet.paths import CLI
 
 CLI_TIMEOUT = 5.0     # seconds for one `glb-director-cli stats` answer
 
-# EAL memory without hugepages.  The main lcore (0) runs the control plane
-# and mostly sleeps; lcore 1 busy-polls on CPU 1.
-EAL_COMMON = ["--no-pci", "--no-huge", "-m", "512"]
 RX_PORT, TX_PORT = 0, 1
 
 _BASE_CONF = {
@@ -48,9 +41,11 @@ _BASE_CONF = {
     "flow_paths": [{"rx_port": RX_PORT, "rx_queue": 0, "tx_port": TX_PORT, "tx_queue": 0}],
 }
 
-# The two lcore layouts: (director.conf, EAL --lcores).  The distributor's
-# worker shares CPU 0 with the main lcore: on 2 CPUs, a worker sharing the
-# distributor's CPU starves it (the distributor spins on a descheduled worker).
+# The two lcore layouts: (director.conf, EAL --lcores).  The main lcore (0)
+# runs the control plane and mostly sleeps; lcore 1 busy-polls on CPU 1.  The
+# distributor's worker shares CPU 0 with the main lcore: on 2 CPUs, a worker
+# sharing the distributor's CPU starves it (the distributor spins on a
+# descheduled worker).
 LAYOUTS = {
     "rtc": (dict(_BASE_CONF, lcores={
         "lcore-1": {"rx": True, "tx": True, "work": True, "flow_paths": [0]}}),
@@ -63,21 +58,8 @@ LAYOUTS = {
 }
 
 # ---------------------------------------------------------------------------
-# files: pcap, tables
+# files
 # ---------------------------------------------------------------------------
-
-write_pcap = lab.write_pcap
-
-
-def compile_table(tables_json, out: Path):
-    """Forwarding table JSON (a dict) → binary table file, with the CLI."""
-    src = out.with_suffix(".json")
-    src.write_text(json.dumps(tables_json, indent=1))
-    r = subprocess.run([str(CLI), "build-config", "--quiet", str(src), str(out)],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError(f"build-config {src} failed ({r.returncode}):\n{r.stderr}")
-    return out
 
 
 def sha256_file(path):
@@ -96,24 +78,13 @@ def replace_atomically(src: Path, dst: Path):
 # final counters printed at exit
 # ---------------------------------------------------------------------------
 
-_PORT_LINE = re.compile(r"^glb-director: port (\d+): ((?:\s*[a-z_]+ \d+)+)\s*$")
-_RELOADS_LINE = re.compile(r"^glb-director: reloads ok (\d+) failed (\d+)\s*$")
-
 
 def parse_final_counters(lines):
     """{"ports": {port: {counter: value}}, "reloads_ok": N, "reloads_failed": M}
     from the lines glb-director prints when it stops; None where absent."""
-    out = {"ports": {}, "reloads_ok": None, "reloads_failed": None}
-    for line in lines:
-        m = _PORT_LINE.match(line)
-        if m:
-            words = m.group(2).split()
-            out["ports"][int(m.group(1))] = {k: int(v) for k, v in zip(words[::2], words[1::2])}
-            continue
-        m = _RELOADS_LINE.match(line)
-        if m:
-            out["reloads_ok"], out["reloads_failed"] = int(m.group(1)), int(m.group(2))
-    return out
+    reloads = gdirector.final_reloads(lines) or (None, None)
+    return {"ports": gdirector.final_ports(lines),
+            "reloads_ok": reloads[0], "reloads_failed": reloads[1]}
 
 
 def drops_by_reason(ports):
@@ -148,7 +119,7 @@ _LOADED = re.compile(r"table \S+ loaded: .*sha256 ([0-9a-f]{64})")
 _REFUSED = "table not loaded"
 
 
-class Director(lab.DirectorProcess):
+class Director(DirectorProcess):
     """glb-director replaying rx_pcap (forever, or once) into net_null, in one
     of LAYOUTS."""
 
@@ -157,20 +128,17 @@ class Director(lab.DirectorProcess):
         self.workdir = Path(workdir)
         self.table = Path(table)
         file_prefix = f"glbrl{os.getpid()}x{next(_prefix_seq)}"
-        self.conf_path = self.workdir / f"{file_prefix}.conf"
-        self.conf_path.write_text(json.dumps(conf, indent=1))
-        cmd = [str(DIRECTOR), *EAL_COMMON, "--file-prefix", file_prefix,
-               f"--lcores={lcores}",
-               f"--vdev=net_pcap0,rx_pcap={rx_pcap}" + (",infinite_rx=1" if infinite else ""),
-               "--vdev=net_null0,no-rx=1", "--",
-               "--config-file", str(self.conf_path), "--forwarding-table", str(self.table)]
+        self.conf_path = gdirector.write_config(self.workdir / f"{file_prefix}.conf", conf)
+        vdevs = [f"net_pcap0,rx_pcap={rx_pcap}" + (",infinite_rx=1" if infinite else ""),
+                 "net_null0,no-rx=1"]
+        cmd = gdirector.command(self.conf_path, self.table, vdevs, file_prefix, lcores)
         super().__init__(cmd, file_prefix, cwd=self.workdir)
         self.loaded = []  # sha256 of each table it logged as loaded, in order
         self.refused = 0  # tables it logged as not loaded
 
     def start(self):
         if not CLI.exists():
-            raise AssertionError(f"{CLI} is not built (meson compile -C {BUILD_ROOT})")
+            raise AssertionError(f"{CLI} is not built (meson compile -C {CLI.parents[1]})")
         return super().start()
 
     def _on_line(self, line):
@@ -205,7 +173,10 @@ class Director(lab.DirectorProcess):
             time.sleep(0.001)
 
     def stats(self):
-        """The running director's counters: `glb-director-cli stats --json`."""
+        """The running director's counters as `glb-director-cli stats --json`
+        gives them ({"stats", "ports", "tables"}): unlike the base class's
+        (telemetry's /glb/stats alone), so that these tests check the CLI's
+        report too."""
         r = subprocess.run([str(CLI), "stats", "--file-prefix", self.file_prefix, "--json"],
                            capture_output=True, text=True, timeout=CLI_TIMEOUT)
         if r.returncode != 0:

@@ -182,33 +182,6 @@ def read_table_file(path) -> list:
 
 
 # ---------------------------------------------------------------------------
-# Forwarding table JSON (SPEC §2), for tests to make tables
-# ---------------------------------------------------------------------------
-
-
-def json_backend(ip, state="active", healthy=True):
-    return {"ip": ip, "state": state, "healthy": healthy}
-
-
-def json_bind(ip, proto, port=None, port_start=None, port_end=None):
-    b = {"ip": ip, "proto": proto}
-    if port is not None:
-        b["port"] = port
-    else:
-        b["port_start"], b["port_end"] = port_start, port_end
-    return b
-
-
-def json_table(name, hash_key: bytes, seed: bytes, binds, backends):
-    return {"name": name, "hash_key": hash_key.hex(), "seed": seed.hex(),
-            "binds": list(binds), "backends": list(backends)}
-
-
-def forwarding_table_json(tables) -> str:
-    return json.dumps({"tables": list(tables)}, indent=2)
-
-
-# ---------------------------------------------------------------------------
 # Director configuration (director.conf, GLB's keys)
 # ---------------------------------------------------------------------------
 

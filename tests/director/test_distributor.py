@@ -14,7 +14,7 @@ from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6
 from scapy.layers.l2 import ARP
 
 import glbmodel as m
-from lab import (DISTRIBUTOR, TABLES, VIP_BOTH, VIP_DEAD, VIP_DNS, VIP_NONE, VIP_WEB, VIP_WEB6,
+from dirlab import (DISTRIBUTOR, TABLES, VIP_BOTH, VIP_DEAD, VIP_DNS, VIP_NONE, VIP_WEB, VIP_WEB6,
                  client, client6, eth, sentinel, tcp4, tcp6, udp4, udp6)
 
 

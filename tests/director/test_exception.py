@@ -18,9 +18,11 @@ import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import ARP, Ether
 
+from glbnet.util import sh
+
+import dirlab
 import glbmodel as m
-import lab as labmod
-from lab import TABLES, TEST_MAC, VIP_WEB, client, tcp4
+from dirlab import TABLES, TEST_MAC, VIP_WEB, client, tcp4
 
 TAP = "glbexc0"
 TAP_IP, PEER_IP = "10.99.9.1", "10.99.9.2"
@@ -29,23 +31,21 @@ TAP_TIMEOUT_S = 10.0
 
 
 def tap_exists(ns):
-    return labmod.sh("ip", "-n", ns, "link", "show", TAP, check=False).returncode == 0
+    return sh("ip", "-n", ns.name, "link", "show", TAP, check=False).returncode == 0
 
 
 @pytest.fixture(scope="module")
 def exc(lab):
     d = lab.director(EXCEPTION, TABLES)
-    ns = lab.lab.dir_ns
+    ns = lab.lab.director_ns
     deadline = time.monotonic() + TAP_TIMEOUT_S
     while not tap_exists(ns):
-        assert time.monotonic() < deadline, f"no TAP {TAP} in {ns}\n{d.output()}"
+        assert time.monotonic() < deadline, f"no TAP {TAP} in {ns.name}\n{d.output()}"
         time.sleep(0.1)
     # quiet the TAP: no IPv6 router solicitations in the captures
-    lab.lab.sysctl(ns, f"net.ipv6.conf.{TAP}.disable_ipv6", 1)
-    labmod.sh("ip", "-n", ns, "addr", "add", f"{TAP_IP}/24", "dev", TAP)
-    labmod.sh("ip", "-n", ns, "link", "set", TAP, "up")
-    labmod.sh("ip", "-n", ns, "neigh", "replace", PEER_IP, "lladdr", TEST_MAC, "dev", TAP,
-              "nud", "permanent")
+    ns.sysctl({f"net.ipv6.conf.{TAP}.disable_ipv6": 1})
+    ns.ip(f"addr add {TAP_IP}/24 dev {TAP}", f"link set {TAP} up",
+          f"neigh replace {PEER_IP} lladdr {TEST_MAC} dev {TAP} nud permanent")
     return lab
 
 
@@ -61,7 +61,7 @@ def received(frames, layer, pred):
 
 def test_tap_takes_the_ports_mac(exc):
     mac = exc.current.port_mac()
-    out = labmod.sh("ip", "-n", exc.lab.dir_ns, "-br", "link", "show", TAP).stdout
+    out = sh("ip", "-n", exc.lab.director_ns.name, "-br", "link", "show", TAP).stdout
     assert mac and mac in out.lower(), f"TAP {out!r}, port MAC {mac}"
 
 
@@ -71,7 +71,7 @@ def test_arp_request_is_answered_by_the_kernel_through_the_tap(exc):
         op=1, hwsrc=TEST_MAC, psrc=PEER_IP, pdst=TAP_IP)
     got = exc.port.exchange([req], 1)
     replies = received(got, ARP, lambda p: p[ARP].op == 2 and p[ARP].psrc == TAP_IP)
-    assert replies, f"no ARP reply for {TAP_IP}: got {[labmod.describe(f) for f in got]}" + \
+    assert replies, f"no ARP reply for {TAP_IP}: got {[dirlab.describe(f) for f in got]}" + \
         exc._fail_context()
     r = replies[0]
     assert (r.src, r.dst, r[ARP].hwsrc, r[ARP].pdst) == (mac, TEST_MAC, mac, PEER_IP)
@@ -83,7 +83,7 @@ def test_ping_of_the_hosts_own_address_is_answered_through_the_tap(exc):
         ICMP(type=8, id=0x4c42, seq=7) / b"second chance"
     got = exc.port.exchange([req], 1)
     replies = received(got, ICMP, lambda p: p[ICMP].type == 0 and p[ICMP].id == 0x4c42)
-    assert replies, f"no echo reply from {TAP_IP}: got {[labmod.describe(f) for f in got]}" + \
+    assert replies, f"no echo reply from {TAP_IP}: got {[dirlab.describe(f) for f in got]}" + \
         exc._fail_context()
     r = replies[0]
     assert (r.src, r.dst, r[IP].src, r[IP].dst, r[ICMP].seq, bytes(r[ICMP].payload)) == \
@@ -98,7 +98,7 @@ def test_vip_traffic_is_still_encapsulated_with_a_tap(exc):
 def test_exception_counters_count_both_directions(exc):
     d = exc.current
     exc.stop()
-    c = labmod.port_counters(d)
+    c = d.final_counters()
     # the ARP request and the echo request went in; the reply to each came out
     assert c.get("to_kernel", 0) >= 2 and c.get("from_kernel", 0) >= 2, c
     assert c.get("rx") == c.get("tx", 0) - c.get("from_kernel", 0) + c.get("to_kernel", 0) + \

@@ -25,7 +25,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
 import glbmodel as m
-from lab import (ALL_FIELDS, ALT, CIDR, DEAD, DEFAULT, DNS, ECHO_OFF, FIRST, NET_DNS6, ODD,
+from dirlab import (ALL_FIELDS, ALT, CIDR, DEAD, DEFAULT, DNS, ECHO_OFF, FIRST, NET_DNS6, ODD,
                  SECOND, TABLES, VIP_ANY_PORT, VIP_BOTH, VIP_DEAD, VIP_DNS, VIP_NONE, VIP_SECOND,
                  VIP_SOLO, VIP_WEB, VIP_WEB6, WEB, client, client6, eth, sentinel, tcp4, tcp6,
                  udp4, udp6)

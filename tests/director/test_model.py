@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m pytest -q tests/director/test_model.py
 """
 
 import ipaddress
+import json
 import struct
 
 import pytest
@@ -17,8 +18,10 @@ from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
+import dirlab
 import glbmodel as m
-import lab as labmod
+from glbnet import tables as gtables
+from glbnet.paths import VECTORS
 
 # The 64 SipHash-2-4 vectors of the reference implementation (key 00..0f,
 # message 00..n-1), as the u64 the 8 output bytes give read little-endian.
@@ -60,9 +63,9 @@ def test_siphash_matches_contract_vectors(n, hexbytes):
 
 @pytest.fixture(scope="module")
 def vector_tables(tmp_path_factory):
-    import json
-    tables = json.loads((labmod.VECTORS / "table-example.json").read_text())["tables"]
-    out = labmod.compile_table(tables, tmp_path_factory.mktemp("vec"), "example")
+    src = VECTORS / "table-example.json"
+    tables = json.loads(src.read_text())["tables"]
+    out = gtables.compile_table(src, tmp_path_factory.mktemp("vec") / "example.bin")
     return m.read_table_file(out), tables, out
 
 
@@ -286,6 +289,6 @@ def test_udp_checksum_normalisation_accepts_only_a_valid_checksum():
     del o[UDP].chksum  # Scapy computes a valid one
     with_sum = bytes(o)
     assert with_sum[40:42] != b"\0\0"
-    assert labmod.normalise(with_sum) == out
+    assert dirlab.normalise(with_sum) == out
     broken = with_sum[:40] + bytes([with_sum[40] ^ 1]) + with_sum[41:]
-    assert labmod.normalise(broken) != out
+    assert dirlab.normalise(broken) != out

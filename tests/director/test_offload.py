@@ -15,9 +15,11 @@ import time
 
 import pytest
 
+from glbnet.util import sh
+
+import dirlab
 import glbmodel as m
-import lab as labmod
-from lab import TABLES, VIP_DNS, VIP_WEB, VIP_WEB6, client, client6, tcp4, tcp6, udp4
+from dirlab import TABLES, VIP_DNS, VIP_WEB, VIP_WEB6, client, client6, tcp4, tcp6, udp4
 
 TAP = "glbtap0"
 TAP_TIMEOUT_S = 10.0
@@ -26,20 +28,20 @@ TAP_TIMEOUT_S = 10.0
 @pytest.fixture(scope="module")
 def tap_director(lab):
     lab.stop()
-    d = labmod.Director(m.DirectorConfig(), lab.table_bin(TABLES), lab.workdir,
-                        vdev=f"net_tap0,iface={TAP}", netns=lab.lab.dir_ns)
+    d = dirlab.Director(m.DirectorConfig(), lab.table_bin(TABLES), lab.workdir,
+                        vdev=f"net_tap0,iface={TAP}", netns=lab.lab.director_ns)
     d.start()
     port = None
     try:
-        ns = lab.lab.dir_ns
+        ns = lab.lab.director_ns
         deadline = time.monotonic() + TAP_TIMEOUT_S
-        while labmod.sh("ip", "-n", ns, "link", "show", TAP, check=False).returncode != 0:
-            assert time.monotonic() < deadline, f"no {TAP} in {ns}\n{d.output()}"
+        while sh("ip", "-n", ns.name, "link", "show", TAP, check=False).returncode != 0:
+            assert time.monotonic() < deadline, f"no {TAP} in {ns.name}\n{d.output()}"
             time.sleep(0.1)
         # only the frames under test on the TAP: no IPv6 autoconfiguration chatter
-        lab.lab.sysctl(ns, f"net.ipv6.conf.{TAP}.disable_ipv6", 1)
-        labmod.sh("ip", "-n", ns, "link", "set", TAP, "up")
-        port = labmod.PacketPort(ns, TAP)
+        ns.sysctl({f"net.ipv6.conf.{TAP}.disable_ipv6": 1})
+        ns.ip(f"link set {TAP} up")
+        port = dirlab.PacketPort(ns, TAP)
         yield d, port
     finally:
         if port is not None:
@@ -62,4 +64,4 @@ def test_offloaded_outer_checksum_is_valid_on_the_wire(tap_director):
     frames = [bytes(f) for f in frames]
     expected = [m.expected_output(f, d.tables, d.conf, mac) for f in frames]
     got = port.exchange(frames, len(expected))
-    labmod.assert_frames(expected, got, "encapsulated on a checksum-offloading port")
+    dirlab.assert_frames(expected, got, "encapsulated on a checksum-offloading port")

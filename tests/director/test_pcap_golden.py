@@ -18,7 +18,7 @@ from scapy.layers.l2 import ARP
 from scapy.packet import Raw
 
 import glbmodel as m
-from lab import (DEFAULT, NET_DNS6, TABLES, VIP_BOTH, VIP_DEAD, VIP_DNS, VIP_NONE, VIP_SECOND,
+from dirlab import (DEFAULT, NET_DNS6, TABLES, VIP_BOTH, VIP_DEAD, VIP_DNS, VIP_NONE, VIP_SECOND,
                  VIP_WEB, VIP_WEB6, client, client6, eth, tcp4, tcp6, udp4, udp6)
 
 SEED = 20240519

@@ -30,6 +30,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dpdk_run  # noqa: E402
+from glbnet import pcap  # noqa: E402
+from glbnet import tables as gtables  # noqa: E402
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
 from scapy.layers.inet6 import IPv6  # noqa: E402
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
@@ -60,16 +62,12 @@ OUT_OF_RANGE_INDEX = 200
 
 
 def table_json(draining=None):
-    backends = [{"ip": ip, "state": "draining" if i == draining else "active", "healthy": True}
+    backends = [gtables.backend(ip, "draining" if i == draining else "active")
                 for i, ip in enumerate(BACKENDS)]
-    return {"tables": [{
-        "name": "web",
-        "hash_key": "2b7e151628aed2a6abf7158809cf4f3c",
-        "seed": "3243f6a8885a308d313198a2e0370734",
-        "binds": [{"ip": SERVICE_V4, "proto": "tcp", "port": 443},
-                  {"ip": SERVICE_V6, "proto": "tcp", "port": 443}],
-        "backends": backends,
-    }]}
+    return gtables.document([gtables.table(
+        "web", "2b7e151628aed2a6abf7158809cf4f3c", "3243f6a8885a308d313198a2e0370734",
+        [gtables.bind(SERVICE_V4, "tcp", 443), gtables.bind(SERVICE_V6, "tcp", 443)],
+        backends)])
 
 
 def eth(type_payload):
@@ -161,11 +159,11 @@ def reload_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("reload")
     cases = mixed_frames()
     f.verdicts = [v for _, v in cases]
-    f.pcap = dpdk_run.write_pcap(d / "mixed.pcap", [b for b, _ in cases])
+    f.pcap = pcap.write(d / "mixed.pcap", [b for b, _ in cases])
     f.once_verdicts = f.verdicts * ONCE_REPEAT
-    f.once_pcap = dpdk_run.write_pcap(d / "once.pcap", [b for b, _ in cases] * ONCE_REPEAT)
-    f.table_a = dpdk_run.compile_table(table_json(), d / "a.bin")
-    f.table_b = dpdk_run.compile_table(table_json(draining=DRAINED), d / "b.bin")
+    f.once_pcap = pcap.write(d / "once.pcap", [b for b, _ in cases] * ONCE_REPEAT)
+    f.table_a = gtables.compile_document(table_json(), d / "a.bin")
+    f.table_b = gtables.compile_document(table_json(draining=DRAINED), d / "b.bin")
     f.sha_a, f.sha_b = dpdk_run.sha256_file(f.table_a), dpdk_run.sha256_file(f.table_b)
     assert f.sha_a != f.sha_b
     good = f.table_a.read_bytes()

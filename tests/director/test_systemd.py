@@ -11,9 +11,12 @@ import os
 import signal
 import socket
 
+from glbnet.paths import DIRECTOR, SOURCE_ROOT
+from glbnet.util import sh
+
+import dirlab
 import glbmodel as m
-import lab as labmod
-from lab import TABLES, VIP_WEB, client, tcp4
+from dirlab import TABLES, VIP_WEB, client, tcp4
 
 NOTIFY_TIMEOUT_S = 10.0
 
@@ -35,8 +38,9 @@ def test_director_notifies_systemd_of_ready_reload_and_stop(lab, tmp_path):
     sock.bind(str(path))
     sock.settimeout(NOTIFY_TIMEOUT_S)
     lab.stop()
-    d = labmod.Director(m.DirectorConfig(), lab.table_bin(TABLES), lab.workdir,
-                        vdev=f"net_af_packet0,iface={labmod.DIRECTOR_IF}", netns=lab.lab.dir_ns)
+    d = dirlab.Director(m.DirectorConfig(), lab.table_bin(TABLES), lab.workdir,
+                        vdev=f"net_af_packet0,iface={dirlab.DIRECTOR_IF}",
+                        netns=lab.lab.director_ns)
     d.env = dict(os.environ, NOTIFY_SOCKET=str(path))
     try:
         d.start()
@@ -62,10 +66,10 @@ def test_director_notifies_systemd_of_ready_reload_and_stop(lab, tmp_path):
 
 def test_shipped_unit_passes_systemd_analyze_verify(tmp_path):
     """The unit as shipped, pointed at the built binary, has no errors."""
-    unit = (labmod.SOURCE_ROOT / "director" / "systemd" / "glb-director.service").read_text()
+    unit = (SOURCE_ROOT / "director" / "systemd" / "glb-director.service").read_text()
     assert "/usr/bin/glb-director " in unit
-    unit = unit.replace("/usr/bin/glb-director ", f"{labmod.DIRECTOR} ")
+    unit = unit.replace("/usr/bin/glb-director ", f"{DIRECTOR} ")
     path = tmp_path / "glb-director.service"
     path.write_text(unit)
-    r = labmod.sh("systemd-analyze", "verify", str(path), check=False)
+    r = sh("systemd-analyze", "verify", str(path), check=False)
     assert r.returncode == 0 and "glb-director" not in r.stdout + r.stderr, r.stdout + r.stderr
