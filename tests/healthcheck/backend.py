@@ -25,10 +25,15 @@ import struct
 import sys
 import threading
 
+# a process of its own, in the backend namespace: glbnet (tests/glbnet) is
+# found from here
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+from glbnet import gue  # noqa: E402
+
 CTRL = sys.argv[1]
 HTTP_PORT, SILENT_PORT = 80, 81
 GUE_PORTS = (19523, 19524)
-GUE_HLEN_MASK = 0x1F
 IPPROTO_ICMP = 1
 ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY = 8, 0
 log_lock = threading.Lock()
@@ -65,20 +70,11 @@ def silent_server(s):
         held.append(conn)  # never answered, never closed
 
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def answer_echo(payload):
     """Decapsulate like fou + ipip and answer an ICMP echo request inside."""
-    if len(payload) < 4:
+    gue_len = gue.header_len(payload)
+    if gue_len is None:
         return
-    gue_len = 4 + (payload[0] & GUE_HLEN_MASK) * 4
     inner = payload[gue_len:]
     if len(inner) < 28 or inner[0] >> 4 != 4 or inner[9] != IPPROTO_ICMP:
         return
@@ -87,8 +83,8 @@ def answer_echo(payload):
     icmp = inner[ihl:]
     if icmp[0] != ICMP_ECHO_REQUEST or os.path.exists(os.path.join(CTRL, f"gue_silent_{dst}")):
         return
-    reply = bytes([ICMP_ECHO_REPLY, 0, 0, 0]) + icmp[4:]
-    reply = reply[:2] + struct.pack("!H", checksum(reply)) + reply[4:]
+    reply = bytes([ICMP_ECHO_REPLY, 0, 0, 0]) + icmp[4:]  # checksum 0 while it is summed
+    reply = reply[:2] + struct.pack("!H", gue.checksum(reply)) + reply[4:]
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_ICMP)
     raw.bind((dst, 0))  # the reply comes from the backend's own address
     raw.sendto(reply, (src, 0))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+# this directory's modules, and glbnet (tests/glbnet), the harness they share
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import hcnet  # noqa: E402
 

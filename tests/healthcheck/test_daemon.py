@@ -16,8 +16,11 @@ import subprocess
 import threading
 import time
 
-from hcnet import (BACKENDS, CLI, HC, HTTP_PORT, SILENT_PORT, WAIT_S, Daemon, backend, sh,
-                   table_doc, wait_for, write_json)
+from glbnet.paths import CLI
+from glbnet.paths import HEALTHCHECK as HC
+from glbnet.tables import write_json
+from glbnet.util import sh, wait_for
+from hcnet import BACKENDS, HTTP_PORT, SILENT_PORT, WAIT_S, Daemon, backend, table_doc
 
 B0, B1, B2 = BACKENDS[0], BACKENDS[1], BACKENDS[2]
 # Short rounds so that a test sees several; every wait allows far more.
@@ -32,11 +35,9 @@ def two_http(trigger=3, **timing):
 def wait_status(d, pred, what):
     """The status file is rewritten just after the event a test waits for: poll it."""
     def ok():
-        try:
-            return pred(json.loads(d.status.read_text()))
-        except (FileNotFoundError, ValueError):
-            return False
-    return wait_for(ok, what)
+        s = d.status()  # None before the first is written
+        return s is not None and pred(s)
+    return wait_for(ok, what, WAIT_S)
 
 
 def streak_before(lines, index, backend_ip, ok):
@@ -97,10 +98,10 @@ def test_a_table_whose_backends_all_fail_stays_up(backends, daemons, tmp_path):
     d.wait_healthy([True, True])
     d.wait_event("backend_health", backend=B1, fail_open="true")
     # The status files follow the output within the same round.
-    wait_for(lambda: json.loads(d.status.read_text())["tables"][0]["failed_open"] is True,
-             "failed_open in the status file")
+    wait_status(d, lambda s: s["tables"][0]["failed_open"] is True,
+                "failed_open in the status file")
     wait_for(lambda: 'glb_healthcheck_table_failed_open{table="t0"} 1' in d.prom.read_text(),
-             "the Prometheus gauge")
+             "the Prometheus gauge", WAIT_S)
 
     backends.http_status(B0, 200)
     d.wait_event("fail_open_end")

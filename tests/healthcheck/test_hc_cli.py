@@ -10,7 +10,9 @@ import subprocess
 
 import pytest
 
-from hcnet import HASH_KEY, HC, SEED, SOURCE_ROOT
+from glbnet.paths import HEALTHCHECK as HC
+from glbnet.paths import SOURCE_ROOT
+from hcnet import HASH_KEY, SEED
 
 EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_INVALID, EXIT_SYSTEM = 0, 1, 2, 3, 4
 

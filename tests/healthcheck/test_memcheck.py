@@ -13,8 +13,10 @@ import signal
 import subprocess
 
 
-from hcnet import (BACKENDS, BLACKHOLE, CLOSED_PORT, FOU_PORT, GUE_PORT, HC, HTTP_PORT,
-                   NO_GUE_PORT, SILENT_PORT, Daemon, backend, in_checker, table_doc, write_json)
+from glbnet.paths import HEALTHCHECK as HC
+from glbnet.tables import write_json
+from hcnet import (BACKENDS, BLACKHOLE, CHECKER_NETNS, CLOSED_PORT, FOU_PORT, GUE_PORT,
+                   HTTP_PORT, NO_GUE_PORT, SILENT_PORT, Daemon, backend, table_doc)
 
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--track-fds=no", "-q"]
@@ -48,8 +50,8 @@ def test_once_is_clean_under_a_memory_checker(backends, tmp_path):
     backends.http_status(BACKENDS[2], 503)
     path = tmp_path / "t.json"
     write_json(path, every_outcome())
-    p = subprocess.run(in_checker(*CHECKER, HC, "--once", "--table", path), capture_output=True,
-                       text=True, timeout=300)
+    p = subprocess.run(CHECKER_NETNS.argv(*CHECKER, HC, "--once", "--table", path),
+                       capture_output=True, text=True, timeout=300)
     assert p.returncode == 1, p.stdout + p.stderr  # some backends are down: 1, not 99
     assert "6 backends: 2 up, 3 down, 1 not checked" in p.stdout, p.stdout
     assert "==" not in p.stderr, p.stderr  # valgrind's and ASan's reports start with ==PID==

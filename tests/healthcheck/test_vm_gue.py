@@ -12,9 +12,10 @@ import subprocess
 
 import pytest
 
-from hcnet import HC, HERE, SOURCE_ROOT, once_rows
+from glbnet.paths import HEALTHCHECK as HC
+from glbnet.paths import RUN_IN_VM
+from hcnet import HERE, once_rows
 
-RUN_IN_VM = SOURCE_ROOT / "tests" / "vm" / "run-in-vm"
 HARNESS_FAILED = 125  # run-in-vm: no kernel, qemu failed, guest setup failed
 VM_TIMEOUT_S = 400
 
