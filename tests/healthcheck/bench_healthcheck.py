@@ -31,7 +31,6 @@ Run (root): tests/healthcheck/bench_healthcheck.py [--seconds 20] [--backends 25
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import signal
@@ -41,11 +40,16 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SOURCE_ROOT = Path(os.environ.get("GLB_SOURCE_ROOT", HERE.parents[1]))
-BUILD_ROOT = Path(os.environ.get("GLB_BUILD_ROOT", SOURCE_ROOT / "build"))
-HC = BUILD_ROOT / "healthcheck" / "glb-healthcheck"
-NS = f"glbhcbench-{os.getpid()}"
+# glbnet (tests/glbnet), the harness the tests and benchmarks share
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from glbnet import netns  # noqa: E402
+from glbnet import tables as gtables  # noqa: E402
+from glbnet.healthcheck import Daemon  # noqa: E402
+from glbnet.util import wait_for  # noqa: E402
+
+NS_PATTERN = r"glbhcbench-(\d+)"  # group 1: the pid of the run that made it
+NS = netns.Netns(f"glbhcbench-{os.getpid()}")
 LIVE_NET, DEAD_NET = "10.77", "10.78"
 HTTP_PORT, SILENT_PORT, DROPPED_TCP_PORT, GUE_PORT, FOU_PORT = 80, 81, 22, 19523, 19524
 HASH_KEY = "2b7e151628aed2a6abf7158809cf4f3c"
@@ -54,46 +58,28 @@ LATE_FRACTION = 0.10
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def sh(*args):
-    subprocess.run([str(a) for a in args], check=True)
-
-
-def remove_stale_namespaces():
-    """Namespaces of benchmark runs that were killed outright."""
-    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    for name, pid in re.findall(r"^(glbhcbench-(\d+))\b", out, re.M):
-        if not os.path.exists(f"/proc/{pid}"):
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
-
-
 def setup_namespace():
-    remove_stale_namespaces()
-    sh("ip", "netns", "add", NS)
-    sh("ip", "-n", NS, "link", "set", "lo", "up")
+    netns.remove_stale(NS_PATTERN)  # left by benchmark runs that were killed outright
+    NS.create()
     # Whole prefixes local on lo (AnyIP): every address answers without 2,048 ip addr adds.
-    sh("ip", "-n", NS, "route", "add", "local", f"{LIVE_NET}.0.0/22", "dev", "lo")
-    sh("ip", "-n", NS, "route", "add", "local", f"{DEAD_NET}.0.0/22", "dev", "lo")
-    sh("ip", "netns", "exec", NS, "iptables", "-A", "INPUT", "-d", f"{DEAD_NET}.0.0/22", "-j",
-       "DROP")
-
-
-def teardown_namespace():
-    subprocess.run(["ip", "netns", "del", NS], capture_output=True)
+    NS.ip(f"route add local {LIVE_NET}.0.0/22 dev lo", f"route add local {DEAD_NET}.0.0/22 dev lo")
+    NS.run("iptables", "-A", "INPUT", "-d", f"{DEAD_NET}.0.0/22", "-j", "DROP")
 
 
 def table(name, net, third, checks, n):
-    return {"name": name, "hash_key": HASH_KEY, "seed": SEED,
-            "binds": [{"ip": f"192.0.2.{third + 1}", "proto": "tcp", "port": 80}],
-            "backends": [{"ip": f"{net}.{third}.{i}", "state": "active", "healthchecks": checks}
-                         for i in range(n)]}
+    backends = [gtables.backend(f"{net}.{third}.{i}", healthy=None, healthchecks=checks)
+                for i in range(n)]
+    return gtables.table(name, HASH_KEY, SEED, [gtables.bind(f"192.0.2.{third + 1}", "tcp", 80)],
+                         backends)
 
 
 def forwarding_table(n, interval_ms, timeout_ms):
-    return {"healthchecks": {"interval_ms": interval_ms, "timeout_ms": timeout_ms, "trigger": 3},
-            "tables": [table("web", LIVE_NET, 0, {"http": HTTP_PORT, "gue": GUE_PORT}, n),
-                       table("api", LIVE_NET, 1, {"http": SILENT_PORT, "tcp": HTTP_PORT}, n),
-                       table("git", DEAD_NET, 0, {"tcp": DROPPED_TCP_PORT, "gue": GUE_PORT}, n),
-                       table("ssh", LIVE_NET, 2, {"tcp": HTTP_PORT, "fou": FOU_PORT}, n)]}
+    return gtables.document(
+        [table("web", LIVE_NET, 0, {"http": HTTP_PORT, "gue": GUE_PORT}, n),
+         table("api", LIVE_NET, 1, {"http": SILENT_PORT, "tcp": HTTP_PORT}, n),
+         table("git", DEAD_NET, 0, {"tcp": DROPPED_TCP_PORT, "gue": GUE_PORT}, n),
+         table("ssh", LIVE_NET, 2, {"tcp": HTTP_PORT, "fou": FOU_PORT}, n)],
+        healthchecks={"interval_ms": interval_ms, "timeout_ms": timeout_ms, "trigger": 3})
 
 
 # --- the servers (run in the namespace by this same script, --serve) --------
@@ -161,26 +147,22 @@ def read_capture(pcap, t_from, t_to):
 
 # --- measuring ----------------------------------------------------------------
 
-# --- measuring ----------------------------------------------------------------
-
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
-def wait_ready(status_path, proc, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"glb-healthcheck exited {proc.returncode}")
-        try:
-            if json.loads(status_path.read_text())["ready"]:
-                return
-        except (FileNotFoundError, ValueError, KeyError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit("glb-healthcheck never wrote its first output")
+def wait_ready(hc, timeout):
+    """Until the daemon's status file says ready (every check has a result)."""
+    def ready():
+        if not hc.alive():
+            raise SystemExit(f"glb-healthcheck exited {hc.proc.returncode}")
+        return (hc.status() or {}).get("ready")
+    try:
+        wait_for(ready, "glb-healthcheck's first output", timeout)
+    except AssertionError:
+        raise SystemExit("glb-healthcheck never wrote its first output") from None
 
 
 def pct(values, p):
@@ -241,35 +223,29 @@ def report(args, status, cpu, wall, syns, silent):
 
 def run(args):
     work = Path(tempfile.mkdtemp(prefix="glbhcbench."))
-    src, conf, status = work / "src.json", work / "hc.conf", work / "status.json"
-    src.write_text(json.dumps(forwarding_table(args.backends, args.interval_ms, args.timeout_ms)))
-    conf.write_text(json.dumps({"forwarding_table": {"src": str(src),
-                                                     "dst": str(work / "checked.json")},
-                                "status_file": str(status)}))
     pcap = work / "probes.pcap"
-    servers = hc = capture = None
+    # the daemon's own files (config, tables, status, metrics, log) in work
+    hc = Daemon(work, forwarding_table(args.backends, args.interval_ms, args.timeout_ms),
+                args=(), wrapper=["nice", "-n", str(args.nice)], netns=NS)
+    servers = capture = None
     try:
         setup_namespace()
-        servers = subprocess.Popen(["ip", "netns", "exec", NS, sys.executable, __file__,
-                                    "--serve"], stdout=subprocess.PIPE, text=True)
+        servers = NS.popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE,
+                           text=True)
         assert servers.stdout.readline().strip() == "ready"
-        capture = subprocess.Popen(["ip", "netns", "exec", NS, "tcpdump", "-i", "lo", "-n",
-                                    "-B", "16384", "-w", str(pcap), CAPTURE_FILTER],
-                                   stderr=subprocess.PIPE, text=True)
+        capture = NS.popen(["tcpdump", "-i", "lo", "-n", "-B", "16384", "-w", pcap,
+                            CAPTURE_FILTER], stderr=subprocess.PIPE, text=True)
         time.sleep(1)  # tcpdump is listening
-        log = open(work / "healthcheck.log", "w")
-        hc = subprocess.Popen(["nice", "-n", str(args.nice), "ip", "netns", "exec", NS, str(HC),
-                               "--config", str(conf)], stdout=log, stderr=subprocess.STDOUT)
-        wait_ready(status, hc, args.interval_ms / 1000 * 3 + 10)
-        cpu0, t0, wall0 = cpu_seconds(hc.pid), time.monotonic(), time.time()
+        hc.start()
+        wait_ready(hc, args.interval_ms / 1000 * 3 + 10)
+        cpu0, t0, wall0 = cpu_seconds(hc.proc.pid), time.monotonic(), time.time()
         time.sleep(args.seconds)
-        cpu, wall = cpu_seconds(hc.pid) - cpu0, time.monotonic() - t0
-        final = json.loads(status.read_text())
+        cpu, wall = cpu_seconds(hc.proc.pid) - cpu0, time.monotonic() - t0
+        final = hc.status()
         # Connections opened in the measured window, closed (by timeout) before the end.
         window_end = time.time() - args.timeout_ms / 1000 * (1 + LATE_FRACTION) - 0.1
         time.sleep(0.5)
-        hc.send_signal(signal.SIGTERM)
-        hc.wait(timeout=30)
+        hc.stop()
         capture.send_signal(signal.SIGTERM)
         drops = capture.communicate(timeout=30)[1]
         args.capture_drops = sum(int(n) for n in re.findall(r"(\d+) packets dropped by", drops))
@@ -278,10 +254,11 @@ def run(args):
         syns, silent = read_capture(pcap, wall0, window_end)
         return report(args, final, cpu, wall, syns, silent)
     finally:
-        for p in (hc, capture, servers):
+        hc.stop()
+        for p in (capture, servers):
             if p and p.poll() is None:
                 p.kill()
-        teardown_namespace()
+        NS.delete()
 
 
 def main():
