@@ -22,7 +22,8 @@ TELEMETRY_SOCKET = "dpdk_telemetry.v2"
 TELEMETRY_REPLY_MAX = 1 << 16
 
 
-def command(config, table, vdevs, file_prefix, lcores, memory_mb=512, extra_eal=(), eal=None):
+def command(config, table, vdevs, file_prefix, lcores, memory_mb=512, extra_eal=(),
+            eal=None):
     """glb-director's command line without hugepages or PCI: lcores is an
     EAL --lcores map ("0@0,1@1"), vdevs the --vdev arguments. eal, when
     given, replaces the memory and device options (--no-pci --no-huge -m
