@@ -279,10 +279,9 @@ class Lab:
         self.begin(5, "death", "proxy1 dies (its link goes down): only its downloads break")
         self.start_downloads("long")
         self.wait_flowing()
-        t_cut = time.monotonic()
+        self.death = ("proxy1", time.monotonic())
         ms = self.change("proxy1 link down -> marked down", lambda: self.topo.cut("proxy1"))
         self.detection["death"] = ms
-        self.death = ("proxy1", t_cut)
         self.start_downloads("new")
         self.wait_done()
         # it comes back as a host that died does: without its TCP state
