@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Local flow lookup for the inner TCP packet, as tcp_v4_rcv()/tcp_v6_rcv()
- * would do it once fou has decapsulated the packet.  Runs in the namespace
- * the packet arrived in, under the RCU read lock netfilter holds.
+ * would do it once fou has decapsulated the packet, or for the TCP flow a
+ * path-MTU error quotes, as the ICMP handlers find the socket it is about.
+ * Runs in the namespace the packet arrived in, under the RCU read lock
+ * netfilter holds.
  *
  * The lookups pass no device (dif 0): after decapsulation the packet arrives
  * on the tunnel device, which is not known here, so a socket bound to a
@@ -103,41 +105,41 @@ static bool glb_syncookie_v6(struct net *net, const struct ipv6hdr *ip6h, const 
 #endif
 #endif /* CONFIG_SYN_COOKIES */
 
-static bool glb_lookup_v4(struct net *net, const struct iphdr *iph, const struct tcphdr *th,
-			  enum glb_stat *accept)
+static bool glb_lookup_v4(struct net *net, const struct glb_inner *in, enum glb_stat *accept)
 {
+	const struct glb_flow *f = &in->flow;
 	struct sock *sk;
 
-	sk = inet_lookup_established(net, glb_tcp_hashinfo(net), iph->saddr, th->source,
-				     iph->daddr, th->dest, GLB_LOOKUP_NO_DEV);
+	sk = inet_lookup_established(net, glb_tcp_hashinfo(net), f->saddr4, f->sport, f->daddr4,
+				     f->dport, GLB_LOOKUP_NO_DEV);
 	if (glb_lookup_found(sk, accept))
 		return true;
-	if (!glb_syncookie_v4(net, iph, th))
+	/* A cookie is in an ACK, never in a quoted segment. */
+	if (!in->th || !glb_syncookie_v4(net, in->iph, in->th))
 		return false;
 	*accept = GLB_STAT_ACCEPT_SYNCOOKIE;
 	return true;
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static bool glb_lookup_v6(struct net *net, const struct ipv6hdr *ip6h, const struct tcphdr *th,
-			  enum glb_stat *accept)
+static bool glb_lookup_v6(struct net *net, const struct glb_inner *in, enum glb_stat *accept)
 {
+	const struct glb_flow *f = &in->flow;
 	struct sock *sk;
 
-	sk = __inet6_lookup_established(net, glb_tcp_hashinfo(net), &ip6h->saddr, th->source,
-					&ip6h->daddr, ntohs(th->dest), GLB_LOOKUP_NO_DEV,
+	sk = __inet6_lookup_established(net, glb_tcp_hashinfo(net), &f->saddr6, f->sport,
+					&f->daddr6, ntohs(f->dport), GLB_LOOKUP_NO_DEV,
 					GLB_LOOKUP_NO_DEV);
 	if (glb_lookup_found(sk, accept))
 		return true;
-	if (!glb_syncookie_v6(net, ip6h, th))
+	if (!in->th || !glb_syncookie_v6(net, in->ip6h, in->th))
 		return false;
 	*accept = GLB_STAT_ACCEPT_SYNCOOKIE;
 	return true;
 }
 #else
 /* Without IPv6 this host cannot hold an IPv6 flow: let it go on. */
-static bool glb_lookup_v6(struct net *net, const struct ipv6hdr *ip6h, const struct tcphdr *th,
-			  enum glb_stat *accept)
+static bool glb_lookup_v6(struct net *net, const struct glb_inner *in, enum glb_stat *accept)
 {
 	return false;
 }
@@ -145,7 +147,7 @@ static bool glb_lookup_v6(struct net *net, const struct ipv6hdr *ip6h, const str
 
 bool glb_lookup_local(struct net *net, const struct glb_inner *in, enum glb_stat *accept)
 {
-	if (in->iph)
-		return glb_lookup_v4(net, in->iph, in->th, accept);
-	return glb_lookup_v6(net, in->ip6h, in->th, accept);
+	if (in->flow.ipv6)
+		return glb_lookup_v6(net, in, accept);
+	return glb_lookup_v4(net, in, accept);
 }

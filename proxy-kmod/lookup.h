@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Does this host know the inner TCP flow?  The socket tables of the packet's
- * network namespace answer: an established, request or TIME_WAIT socket, or
- * a listener that this ACK's syncookie is valid for.
+ * Does this host know the inner TCP flow (in->flow: the segment's, or the
+ * one a path-MTU error quotes)?  The socket tables of the packet's network
+ * namespace answer: an established, request or TIME_WAIT socket, or, for a
+ * segment, a listener that this ACK's syncookie is valid for.
  */
 #ifndef GLB_LOOKUP_H
 #define GLB_LOOKUP_H

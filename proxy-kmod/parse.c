@@ -5,6 +5,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -144,7 +146,105 @@ static bool glb_parse_tcp(const struct sk_buff *skb, unsigned int thoff, unsigne
 	if (th->doff * 4 < sizeof(*th) || th->doff * 4 > end - thoff)
 		return glb_parse_fail(drop, GLB_STAT_DROP_INNER_TCP);
 	in->th = th;
+	in->flow.sport = th->source;
+	in->flow.dport = th->dest;
 	return true;
+}
+
+/* Both ports of a quoted TCP header at off, if the quote holds them. */
+static bool glb_parse_quoted_ports(const struct sk_buff *skb, unsigned int off, unsigned int end,
+				   __be16 ports[2])
+{
+	__be16 _ports[2];
+	const __be16 *p;
+
+	/* The quote ends before the two ports: nothing to go by. */
+	if (off > end || end - off < sizeof(_ports))
+		return false;
+	p = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+	if (!p)
+		return false;
+	ports[0] = p[0];
+	ports[1] = p[1];
+	return true;
+}
+
+/*
+ * An ICMPv4 error at off (inner packet ending at end): a fragmentation
+ * needed quoting the first fragment of a TCP segment with both ports sets
+ * in->too_big and the client's flow.  Anything else leaves too_big unset:
+ * the packet is then another non-TCP packet, accepted here.
+ */
+static void glb_parse_icmp4(const struct sk_buff *skb, unsigned int off, unsigned int end,
+			    struct glb_inner *in)
+{
+	struct icmphdr _icmp;
+	struct iphdr _qiph;
+	const struct icmphdr *icmp;
+	const struct iphdr *qiph;
+	unsigned int qoff = off + sizeof(_icmp), qihl;
+	__be16 ports[2];
+
+	/* Too short for the ICMP header, or for the quoted IPv4 header. */
+	if (off > end || end - off < sizeof(_icmp) + sizeof(_qiph))
+		return;
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	if (!icmp || icmp->type != ICMP_DEST_UNREACH || icmp->code != ICMP_FRAG_NEEDED)
+		return;
+	qiph = skb_header_pointer(skb, qoff, sizeof(_qiph), &_qiph);
+	if (!qiph || qiph->version != 4 || qiph->protocol != IPPROTO_TCP)
+		return;
+	qihl = qiph->ihl * 4;
+	/* A quoted IHL below the fixed header; a later fragment has no ports. */
+	if (qihl < sizeof(_qiph) || (qiph->frag_off & htons(IP_OFFSET)))
+		return;
+	if (!glb_parse_quoted_ports(skb, qoff + qihl, end, ports))
+		return;
+	in->too_big = true;
+	in->flow.saddr4 = qiph->daddr;
+	in->flow.daddr4 = qiph->saddr;
+	in->flow.sport = ports[1];
+	in->flow.dport = ports[0];
+}
+
+/* The same for an ICMPv6 packet too big quoting a TCP segment. */
+static void glb_parse_icmp6(const struct sk_buff *skb, unsigned int off, unsigned int end,
+			    struct glb_inner *in)
+{
+	struct icmp6hdr _icmp;
+	struct ipv6hdr _qip6h;
+	const struct icmp6hdr *icmp;
+	const struct ipv6hdr *qip6h;
+	unsigned int qoff = off + sizeof(_icmp);
+	__be16 ports[2], frag_off;
+	u8 nexthdr;
+	int thoff;
+
+	/* Too short for the ICMPv6 header, or for the quoted IPv6 header. */
+	if (off > end || end - off < sizeof(_icmp) + sizeof(_qip6h))
+		return;
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	if (!icmp || icmp->icmp6_type != ICMPV6_PKT_TOOBIG)
+		return;
+	qip6h = skb_header_pointer(skb, qoff, sizeof(_qip6h), &_qip6h);
+	if (!qip6h || qip6h->version != 6)
+		return;
+	nexthdr = qip6h->nexthdr;
+	thoff = ipv6_skip_exthdr(skb, qoff + sizeof(_qip6h), &nexthdr, &frag_off);
+	/* The quoted extension headers run past the quote or the packet. */
+	if (thoff < 0 || thoff > end)
+		return;
+	/* Not TCP, or a later fragment, which has no ports. */
+	if (nexthdr != IPPROTO_TCP || (frag_off & htons(IP6_OFFSET)))
+		return;
+	if (!glb_parse_quoted_ports(skb, thoff, end, ports))
+		return;
+	in->too_big = true;
+	in->flow.ipv6 = true;
+	in->flow.saddr6 = qip6h->daddr;
+	in->flow.daddr6 = qip6h->saddr;
+	in->flow.sport = ports[1];
+	in->flow.dport = ports[0];
 }
 
 static bool glb_parse_inner_v4(const struct sk_buff *skb, const struct glb_gue *gue,
@@ -176,8 +276,12 @@ static bool glb_parse_inner_v4(const struct sk_buff *skb, const struct glb_gue *
 		in->fragment = true;
 		return true;
 	}
+	if (iph->protocol == IPPROTO_ICMP)
+		glb_parse_icmp4(skb, gue->inner_off + ihl, gue->inner_off + tot_len, in);
 	if (iph->protocol != IPPROTO_TCP)
 		return true;
+	in->flow.saddr4 = iph->saddr;
+	in->flow.daddr4 = iph->daddr;
 	return glb_parse_tcp(skb, gue->inner_off + ihl, gue->inner_off + tot_len, in, drop);
 }
 
@@ -214,8 +318,13 @@ static bool glb_parse_inner_v6(const struct sk_buff *skb, const struct glb_gue *
 		in->fragment = true;
 		return true;
 	}
+	if (nexthdr == IPPROTO_ICMPV6)
+		glb_parse_icmp6(skb, thoff, end, in);
 	if (nexthdr != IPPROTO_TCP)
 		return true;
+	in->flow.ipv6 = true;
+	in->flow.saddr6 = ip6h->saddr;
+	in->flow.daddr6 = ip6h->daddr;
 	return glb_parse_tcp(skb, thoff, end, in, drop);
 }
 
@@ -226,6 +335,8 @@ bool glb_parse_inner(const struct sk_buff *skb, const struct glb_gue *gue, struc
 	in->ip6h = NULL;
 	in->th = NULL;
 	in->fragment = false;
+	in->too_big = false;
+	in->flow.ipv6 = false;
 
 	if (gue->inner_proto == GLB_GUE_PROTO_IPV4)
 		return glb_parse_inner_v4(skb, gue, in, drop);

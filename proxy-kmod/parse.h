@@ -27,16 +27,36 @@ struct glb_gue {
 };
 
 /*
+ * A TCP flow in the client-to-service direction, as the local socket
+ * lookups want it: the inner segment's own, or the one a path-MTU error
+ * quotes, reversed.
+ */
+struct glb_flow {
+	bool ipv6;
+	__be32 saddr4, daddr4;
+	struct in6_addr saddr6, daddr6;
+	__be16 sport, dport;
+};
+
+/*
  * The inner packet's headers.  The pointers are skb_header_pointer()
  * results: into the skb or into the copies below, valid until the skb is
  * changed.  th is NULL when the inner packet is not TCP or carries no TCP
  * header (fragment is then set for a non-first fragment).
+ *
+ * too_big is set for an ICMP "fragmentation needed" (IPv4 type 3 code 4)
+ * or ICMPv6 "packet too big" (type 2) that quotes the start of a TCP
+ * segment with both ports (SPEC §7 step 5): the segment went from this
+ * host's service address to a client, so flow is that segment's flow
+ * reversed, the client's.  For a TCP segment, flow is its own.
  */
 struct glb_inner {
 	const struct iphdr *iph;	/* set for IPv4 */
 	const struct ipv6hdr *ip6h;	/* set for IPv6 */
 	const struct tcphdr *th;
 	bool fragment;
+	bool too_big;
+	struct glb_flow flow;		/* set when th or too_big */
 	struct iphdr iph_copy;
 	struct ipv6hdr ip6h_copy;
 	struct tcphdr th_copy;

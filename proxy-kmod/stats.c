@@ -40,6 +40,7 @@ static const char *const glb_stat_names[] = {
 	[GLB_STAT_ACCEPT_OUTER_FRAGMENT] = "accept_outer_fragment",
 	[GLB_STAT_FORWARD_SELF] = "forward_self",
 	[GLB_STAT_FORWARD] = "forward",
+	[GLB_STAT_FORWARD_ICMP] = "forward_icmp",
 	[GLB_STAT_DROP_UDP_LEN] = "drop_udp_len",
 	[GLB_STAT_DROP_GUE_VERSION] = "drop_gue_version",
 	[GLB_STAT_DROP_GUE_CONTROL] = "drop_gue_control",

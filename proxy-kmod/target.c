@@ -7,7 +7,11 @@
  *
  *   outer fragment (FORWARD hook only)  accept
  *   malformed outer or inner headers    drop
- *   inner not TCP, or a non-first frag  accept
+ *   inner non-first fragment            accept
+ *   ICMP too big quoting TCP (SPEC §7   the quoted flow, reversed, goes
+ *     step 5)                           through the lookup and hop steps
+ *                                       below as a TCP segment does
+ *   inner not TCP                       accept
  *   SYN without ACK                     accept
  *   established/request/timewait sock   accept
  *   valid syncookie ACK for a listener  accept
@@ -63,6 +67,25 @@ static unsigned int glb_target_next_hop(struct net *net, struct sk_buff *skb,
 	}
 }
 
+/*
+ * A path-MTU error about a TCP flow: news for the proxy holding the
+ * connection, which is sending segments too big for the path.  Here if the
+ * flow is, else on along the hop list like the flow's own packets.
+ */
+static unsigned int glb_target_too_big(struct net *net, struct sk_buff *skb,
+				       const struct glb_gue *gue, const struct glb_inner *in,
+				       enum glb_stat *outcome)
+{
+	unsigned int verdict;
+
+	if (glb_lookup_local(net, in, outcome))
+		return NF_ACCEPT;
+	verdict = glb_target_next_hop(net, skb, gue, outcome);
+	if (*outcome == GLB_STAT_FORWARD)
+		*outcome = GLB_STAT_FORWARD_ICMP;
+	return verdict;
+}
+
 static unsigned int glb_target_decide(struct net *net, struct sk_buff *skb, unsigned int udp_off,
 				      enum glb_stat *outcome)
 {
@@ -79,6 +102,8 @@ static unsigned int glb_target_decide(struct net *net, struct sk_buff *skb, unsi
 
 	if (in.fragment)
 		return glb_target_accept(outcome, GLB_STAT_ACCEPT_INNER_FRAGMENT);
+	if (in.too_big)
+		return glb_target_too_big(net, skb, &gue, &in, outcome);
 	if (!in.th)
 		return glb_target_accept(outcome, GLB_STAT_ACCEPT_NON_TCP);
 	if (in.th->syn && !in.th->ack)

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 
-from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP
+from scapy.layers.inet6 import ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt
 from scapy.layers.l2 import Ether
 
 PROXY_NS = os.environ.get("GLB_PROXY_NS", "glb-proxy")
@@ -29,6 +29,8 @@ PROXY_B = "10.77.0.3"  # the next hop; lives in this namespace too
 SUBNET_BROADCAST = "10.77.0.255"
 VIP4, VIP6 = "192.0.2.10", "2001:db8::10"
 CLIENT4, CLIENT6 = "198.51.100.7", "2001:db8:c::7"
+ROUTER4, ROUTER6 = "203.0.113.1", "2001:db8:f::1"  # where path-MTU errors come from
+LOWER_MTU = 1280  # what the errors say the path takes
 PORT = 19523
 SERVICE_PORT = 80
 CLOSING_PORT = 81  # the proxy's listener here accepts and closes at once
@@ -64,9 +66,48 @@ def tcp4(sport, flags, seq=1000, ack=0, payload=b"", dport=SERVICE_PORT):
                                                seq=seq, ack=ack) / payload)
 
 
-def tcp6(sport, flags, seq=1000, ack=0, payload=b""):
+def tcp6(sport, flags, seq=1000, ack=0, payload=b"", options=()):
     return bytes(IPv6(src=CLIENT6, dst=VIP6) / TCP(sport=sport, dport=SERVICE_PORT, flags=flags,
-                                                 seq=seq, ack=ack) / payload)
+                                                 seq=seq, ack=ack, options=list(options)) /
+                 payload)
+
+
+def too_big4(cport, seq=1, quote=None, code=4, mtu=LOWER_MTU, options=()):
+    """An ICMP fragmentation needed from a router about a full-size segment
+    the proxy sent from VIP4:80 to CLIENT4:cport; quote is how many bytes of
+    it the router quotes (default: its IP header and 20 bytes)."""
+    seg = bytes(IP(src=VIP4, dst=CLIENT4, flags="DF", options=list(options)) /
+                TCP(sport=SERVICE_PORT, dport=cport, seq=seq, flags="PA") / (b"x" * 1400))
+    ihl = (seg[0] & 0xF) * 4
+    quoted = seg[:ihl + 20 if quote is None else quote]
+    return bytes(IP(src=ROUTER4, dst=VIP4) / ICMP(type=3, code=code, nexthopmtu=mtu) / quoted)
+
+
+def too_big6(cport, seq=1, quote=None, ext=False, mtu=LOWER_MTU):
+    """An ICMPv6 packet too big about a segment from VIP6:80 to CLIENT6:cport."""
+    ip6 = IPv6(src=VIP6, dst=CLIENT6)
+    seg = bytes((ip6 / IPv6ExtHdrDestOpt() if ext else ip6) /
+                TCP(sport=SERVICE_PORT, dport=cport, seq=seq, flags="PA") / (b"x" * 1400))
+    hdr = 40 + (8 if ext else 0)
+    quoted = seg[:hdr + 20 if quote is None else quote]
+    return bytes(IPv6(src=ROUTER6, dst=VIP6) / ICMPv6PacketTooBig(mtu=mtu) / quoted)
+
+
+def forget_path_mtus():
+    """Drop what the proxy learned of path MTUs (in an earlier run against
+    the same proxy): a connection opened while it remembers one starts with
+    the lower MSS, and an error about it then teaches nothing."""
+    for family in (4, 6):
+        subprocess.run(["ip", "netns", "exec", PROXY_NS, "ip", f"-{family}", "route", "flush",
+                        "cache"], check=True)
+
+
+def learned_mtu(family, client):
+    """The path MTU the proxy's kernel has learned towards client, or None."""
+    out = subprocess.run(["ip", "netns", "exec", PROXY_NS, "ip", f"-{family}", "route", "get",
+                          client], check=True, capture_output=True, text=True).stdout
+    words = out.split()
+    return int(words[words.index("mtu") + 1]) if "mtu" in words else None
 
 
 def stats():
@@ -257,11 +298,16 @@ def handshake(peer, family, sport, cookies):
     tcp = tcp4 if family == 4 else tcp6
     proto = GUE_PROTO_IPV4 if family == 4 else GUE_PROTO_IPV6
     tag = f"v{family}{' syncookie' if cookies else ''}"
-    synack = run(peer, f"{tag} SYN", outer(gue(proto, [PROXY_B]) + tcp(sport, "S", seq=5000)),
-                 "accept_syn", expect_synack(sport))
+    # An MSS above what IPv6's minimum MTU allows, as real clients send:
+    # without one the socket's MSS already fits 1280 and a packet too big
+    # teaches it nothing (tcp_v6_mtu_reduced).
+    syn = tcp4(sport, "S", seq=5000) if family == 4 else \
+        tcp6(sport, "S", seq=5000, options=[("MSS", 1440)])
+    synack = run(peer, f"{tag} SYN", outer(gue(proto, [PROXY_B]) + syn), "accept_syn",
+                 expect_synack(sport))
     check(f"{tag} SYN: decapsulated and answered with a SYN-ACK", synack is not None)
     if synack is None:
-        return
+        return None
     ack = synack[TCP].seq + 1
     bad = run(peer, f"{tag} ACK with a wrong cookie" if cookies else f"{tag} ACK of another flow",
               outer(gue(proto, [PROXY_B]) + tcp(sport + 1, "A", seq=5001, ack=ack)), "forward",
@@ -272,6 +318,76 @@ def handshake(peer, family, sport, cookies):
     time.sleep(0.1)
     data = tcp(sport, "PA", seq=5001, ack=ack, payload=b"hi")
     run(peer, f"{tag} data", outer(gue(proto, [PROXY_B]) + data), "accept_established")
+    return ack  # the proxy's snd_una: it has sent nothing since
+
+
+def cases_too_big_elsewhere(peer):
+    """Path-MTU errors about flows this proxy does not hold (SPEC §7 step 5):
+    on to the next hop like the flow's own packets, byte for byte; or
+    accepted here when there is nothing to go by."""
+    for name, inner in (("v4 fragmentation needed", too_big4(40100)),
+                        ("v4 fragmentation needed, quoted IPv4 header with options",
+                         too_big4(40101, options=[IPOption_NOP()] * 4)),
+                        ("v4 fragmentation needed quoting header and 8 bytes",
+                         too_big4(40102, quote=28))):
+        ok = run(peer, f"{name}, unknown flow", outer(gue(4, [PROXY_B]) + inner), "forward_icmp",
+                 expect_forward(inner, [PROXY_B], 1))
+        check(f"{name}, unknown flow: arrives at the next hop byte for byte, next_hop 1", ok)
+    for name, inner in (("v6 packet too big", too_big6(40110)),
+                        ("v6 packet too big, quoted extension header", too_big6(40111, ext=True))):
+        ok = run(peer, f"{name}, unknown flow", outer(gue(41, [PROXY_B]) + inner), "forward_icmp",
+                 expect_forward(inner, [PROXY_B], 1))
+        check(f"{name}, unknown flow: arrives at the next hop byte for byte, next_hop 1", ok)
+    run(peer, "v4 fragmentation needed, no hop left", outer(gue(4, [PROXY_B], next_hop=1) +
+                                                            too_big4(40103)), "accept_last_resort")
+
+    quote_udp = bytes(IP(src=ROUTER4, dst=VIP4) / ICMP(type=3, code=4, nexthopmtu=LOWER_MTU) /
+                      bytes(IP(src=VIP4, dst=CLIENT4) / UDP(sport=53, dport=40104))[:28])
+    frag = bytes(IP(src=VIP4, dst=CLIENT4, proto=6, frag=100) / (b"x" * 40))
+    quote_frag = bytes(IP(src=ROUTER4, dst=VIP4) / ICMP(type=3, code=4, nexthopmtu=LOWER_MTU) /
+                       frag[:28])
+    short_ihl = bytearray(too_big4(40105))
+    short_ihl[28] = 0x44  # the quoted header's IHL: 4 words
+    icmp_cut = bytes(IP(src=ROUTER4, dst=VIP4, proto=1) / b"\x03\x04\x00\x00")
+    accepted = [
+        ("v4 quote too short for both ports", too_big4(40106, quote=22)),
+        ("v4 quote of a UDP datagram", quote_udp),
+        ("v4 quote of a later fragment", quote_frag),
+        ("v4 quoted IHL below 5", bytes(short_ihl)),
+        ("v4 host unreachable (not fragmentation needed)", too_big4(40107, code=1)),
+        ("v4 ICMP header cut short", icmp_cut),
+    ]
+    for name, inner in accepted:
+        run(peer, f"{name}: accepted here, never forwarded", outer(gue(4, [PROXY_B]) + inner),
+            "accept_non_tcp", lambda p: check(f"{name}: nothing reached the next hop",
+                                              p.forwarded(timeout=0.3) is None))
+    quote6_udp = bytes(IPv6(src=ROUTER6, dst=VIP6) / ICMPv6PacketTooBig(mtu=LOWER_MTU) /
+                       bytes(IPv6(src=VIP6, dst=CLIENT6) / UDP(sport=53, dport=40114))[:48])
+    for name, inner in (("v6 quote too short for both ports", too_big6(40112, quote=42)),
+                        ("v6 quote of a UDP datagram", quote6_udp)):
+        run(peer, f"{name}: accepted here, never forwarded", outer(gue(41, [PROXY_B]) + inner),
+            "accept_non_tcp", lambda p: check(f"{name}: nothing reached the next hop",
+                                              p.forwarded(timeout=0.3) is None))
+
+
+def too_big_here(peer, family, sport, seq):
+    """A path-MTU error about a connection this proxy holds (the handshake's
+    socket, whose next sequence number is seq): accepted as that flow's, and
+    the proxy's kernel learns the lower MTU towards the client."""
+    if seq is None:
+        return
+    client = CLIENT4 if family == 4 else CLIENT6
+    inner = too_big4(sport, seq=seq) if family == 4 else too_big6(sport, seq=seq)
+    before = learned_mtu(family, client)
+    run(peer, f"v{family} path-MTU error about a local connection",
+        outer(gue(GUE_PROTO_IPV4 if family == 4 else GUE_PROTO_IPV6, [PROXY_B]) + inner),
+        "accept_established", lambda p: check(f"v{family} local path-MTU error: not forwarded",
+                                              p.forwarded(timeout=0.3) is None))
+    end = time.monotonic() + WAIT
+    while (after := learned_mtu(family, client)) != LOWER_MTU and time.monotonic() < end:
+        time.sleep(0.1)
+    check(f"v{family} local path-MTU error: the proxy learned MTU {LOWER_MTU} towards {client}",
+          before != LOWER_MTU and after == LOWER_MTU, f"before {before}, after {after}")
 
 
 def timewait(peer, sport):
@@ -305,9 +421,11 @@ def main():
     base = stats()
     cases_malformed(peer)
     cases_accept_forward(peer)
+    cases_too_big_elsewhere(peer)
+    forget_path_mtus()
     set_syncookies(1)
-    handshake(peer, 4, PORT_BASE, cookies=False)
-    handshake(peer, 6, PORT_BASE + 10, cookies=False)
+    too_big_here(peer, 4, PORT_BASE, handshake(peer, 4, PORT_BASE, cookies=False))
+    too_big_here(peer, 6, PORT_BASE + 10, handshake(peer, 6, PORT_BASE + 10, cookies=False))
     set_syncookies(2)
     handshake(peer, 4, PORT_BASE + 20, cookies=True)
     handshake(peer, 6, PORT_BASE + 30, cookies=True)

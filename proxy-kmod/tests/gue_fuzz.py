@@ -5,8 +5,9 @@
   gue_fuzz.py send FILE --source ADDR --to A|B     (in the director namespace)
 
 build (on the host: it uses gue_cases.py, hence scapy) starts from valid GUE
-payloads (the headers of SPEC §6, built by gue_cases.gue, around TCP, ICMP,
-UDP and fragment inner packets, IPv4 and IPv6, 0 to 3 hops) and changes each
+payloads (the headers of SPEC §6, built by gue_cases.gue, around TCP, ICMP
+echo, path-MTU errors quoting TCP, UDP and fragment inner packets, IPv4 and
+IPv6, 0 to 3 hops) and changes each
 copy at random: bytes set to random or boundary values, bits flipped,
 truncated, extended, a byte inserted or deleted.  The same seed always gives
 the same packets.  Only the UDP payload is mutated: send hands it to a UDP
@@ -47,7 +48,8 @@ MIN_VERDICTS = 10  # distinct outcome counters a healthy corpus reaches (it reac
 
 def valid_payloads(hops, far):
     """Valid GUE payloads (the UDP payload a director sends)."""
-    from gue_cases import GUE_PROTO_IPV4, GUE_PROTO_IPV6, CLIENT4, VIP4, gue, tcp4, tcp6
+    from gue_cases import (GUE_PROTO_IPV4, GUE_PROTO_IPV6, CLIENT4, VIP4, gue, tcp4, tcp6,
+                           too_big4, too_big6)
     from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP
     from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt
 
@@ -61,12 +63,18 @@ def valid_payloads(hops, far):
         bytes(IP(src=CLIENT4, dst=VIP4) / ICMP(id=1, seq=1)),
         bytes(IP(src=CLIENT4, dst=VIP4) / UDP(sport=5000, dport=53) / b"query"),
         bytes(IP(src=CLIENT4, dst=VIP4, proto=6, frag=100) / (b"\0" * 24)),
+        # path-MTU errors quoting TCP: looked up and forwarded like TCP (SPEC §7 step 5)
+        too_big4(40006),
+        too_big4(40007, options=[IPOption_NOP()] * 4),
+        too_big4(40008, quote=28),
     ]
     v6 = [
         tcp6(40010, "S"),
         tcp6(40011, "A", seq=1, ack=1),
         bytes(IPv6(src="2001:db8:c::7", dst="2001:db8::10") / IPv6ExtHdrDestOpt() /
               TCP(sport=40012, dport=80, flags="A")),
+        too_big6(40013),
+        too_big6(40014, ext=True),
     ]
     hop_lists = [([], 0), ([hops[0]], 0), ([hops[0]], 1), ([far, hops[0]], 0), ([far, hops[0]], 1),
                  (hops + [far], 0)]
