@@ -183,6 +183,11 @@ class Proxy:
         local = f"{vip}:{VIP_PORT:04X}"
         return sum(1 for f in self.tcp_sockets() if f[1] == local and f[3] == TCP_ESTABLISHED)
 
+    def learned_mtu(self, client):
+        """The path MTU this proxy's kernel has learned towards client, or None."""
+        words = self.netns.run("ip", "route", "get", client).stdout.split()
+        return int(words[words.index("mtu") + 1]) if "mtu" in words else None
+
     def redirect_stats(self):
         """/proc/net/glb_redirect_stats of the proxy's namespace."""
         return {k: int(v) for k, v in (line.split() for line in
@@ -195,7 +200,13 @@ def accepted(stats):
 
 
 def forwarded(stats):
-    return stats.get("forward", 0)
+    """Packets GLBREDIRECT sent on to the next proxy: the flows' own and
+    path-MTU errors about them."""
+    return stats.get("forward", 0) + stats.get("forward_icmp", 0)
+
+
+def forwarded_icmp(stats):
+    return stats.get("forward_icmp", 0)
 
 
 def make_file(path, size, seed):

@@ -5,7 +5,7 @@ import json
 import re
 
 from . import proxies as px
-from .scenario import SPAN_MARGIN_S
+from .scenario import LOWER_MTU, SPAN_MARGIN_S
 from .topology import PROXIES
 
 # The healthcheck's transitions the scenario causes, in order (step 4, step 5).
@@ -156,6 +156,19 @@ def run_checks(lab):
         c.check(f"step {step.number} second chance: no forward from a proxy whose rows did "
                 f"not change (allowed: {sorted(allowed) or 'none'})", not extra,
                 listing(extra))
+    if 2 in complete:
+        step2 = next(s for s in lab.steps if s.number == 2)
+        icmp = {p: px.forwarded_icmp(step2.stats1[p]) - px.forwarded_icmp(step2.stats0[p])
+                for p in step2.stats0}
+        _, required = a.forward_expectations(step2)
+        c.check("step 2 path MTU: the router's fragmentation-needed about proxy2's downloads "
+                "was forwarded to it by " + (", ".join(f"{p} ({icmp[p]})" for p in
+                                                    sorted(required)) or "nobody"),
+                required and all(icmp[p] > 0 for p in required), f"forward_icmp: {icmp}")
+        learned = {c_: m for c_, m in lab.pmtu.items() if m == LOWER_MTU}
+        c.check(f"step 2 path MTU: proxy2 learned MTU {LOWER_MTU} towards every client of its "
+                f"downloads ({len(learned)} of {len(lab.pmtu)})",
+                lab.pmtu and len(learned) == len(lab.pmtu), f"learned: {lab.pmtu}")
     drops = []
     for name, p in lab.proxies.items():
         drops += [f"{name} {k} {v}" for k, v in lab.final_stats[name].items()
@@ -287,6 +300,8 @@ def to_json(lab, checks, mode):
         "director": {"rx": st.get("rx", 0), "tx": st.get("tx", 0),
                      "drops": sum(v for k, v in st.items() if k.startswith("drop_")),
                      "reloads": lab.director_reloads},
+        "path_mtu": {"forwarded_icmp": sum(px.forwarded_icmp(s) for s in lab.final_stats.values()),
+                     "proxy2_learned": lab.pmtu},
         "detection_ms": round(lab.detection.get("death", -1)),
         "false_alarm_ms": round(lab.detection.get("false_alarm", -1)),
         "proxies": {n: lab.final_stats[n] for n in lab.proxies},

@@ -32,7 +32,7 @@ from . import proxies as px
 from . import topology
 from .clients import Clients
 from .control import ControlPlane
-from .topology import GUE_PORT, PROXIES, PROXY_NET, Topology
+from .topology import CLIENT_MTU, GUE_PORT, PROXIES, PROXY_NET, Topology
 
 RELOAD_TIMEOUT_S = 40.0
 EMPTY_TIMEOUT_S = 20.0
@@ -42,6 +42,7 @@ EMPTY_TIMEOUT_S = 20.0
 SPAN_MARGIN_S = 1.0
 PROGRESS_EVERY_S = 2.0   # a new line this often when the output is not a terminal
 TICK_S = 0.2
+LOWER_MTU = 1280   # the clients' link during the drain: below the proxies' 1500-byte segments
 CAPTURE_SNAPLEN = 200          # outer headers, GUE, inner headers
 CAPTURE_DIRECTOR_PACKETS = 5000
 
@@ -104,6 +105,7 @@ class Lab:
         self.director_reloads = {}
         self.captures = []
         self.error = None         # why the scenario stopped before its end
+        self.pmtu = {}            # step 2: client -> MTU proxy2 learned towards it
 
     # -- output -----------------------------------------------------------------
 
@@ -242,8 +244,17 @@ class Lab:
         self.start_downloads("long")
         self.wait_flowing()
         self.change("proxy2 draining", lambda: self.control.set_state("proxy2", "draining"))
+        # path-MTU discovery through second chance: the router's errors about
+        # proxy2's connections reach their rows' new primaries first
+        self.topo.client_link_mtu(LOWER_MTU)
+        self.say(f"  router: the clients' link takes {LOWER_MTU}-byte packets now: the "
+                 f"proxies' full-size segments come back as fragmentation needed")
         self.start_downloads("new")
         self.wait_done()
+        self.pmtu = {d.client: self.proxies["proxy2"].learned_mtu(d.client)
+                     for d in self.clients.downloads if d.step == 2 and d.kind == "long"
+                     and d.proxy == "proxy2"}
+        self.topo.client_link_mtu(CLIENT_MTU)
         t = time.monotonic()
         self.wait(lambda: self.proxies["proxy2"].vip_connections() == 0,
                   "proxy2 to hold no connection", EMPTY_TIMEOUT_S)

@@ -49,8 +49,10 @@ ROUTER_PROXY_ADDR = f"{PROXY_NET}.1"
 PROXIES = {f"proxy{i}": f"{PROXY_NET}.{10 + i}" for i in range(1, 5)}
 
 # The director's link and the switch carry jumbo frames: GUE adds 44 bytes
-# and nothing on the way should need fragmenting. The clients' link is 1500.
+# and nothing on the way should need fragmenting. The clients' link is 1500,
+# and drops to 1280 for a while (path-MTU discovery through second chance).
 JUMBO_MTU = 9000
+CLIENT_MTU = 1500
 
 
 def client_addresses(n):
@@ -91,7 +93,11 @@ class Topology:
         r.sysctl({"net.ipv4.ip_forward": 1, "net.ipv4.conf.all.rp_filter": 0,
                   "net.ipv4.conf.default.rp_filter": 0,
                   "net.ipv4.conf.all.send_redirects": 0,
-                  "net.ipv4.conf.default.send_redirects": 0})
+                  "net.ipv4.conf.default.send_redirects": 0,
+                  # every fragmentation-needed goes to one destination, the
+                  # service address: the default of one a second would leave
+                  # most of twenty connections without theirs for seconds
+                  "net.ipv4.icmp_ratelimit": 0})
         veth(self.client, "c0", r, "gw-c")
         veth(self.director, DIRECTOR_PORT_IF, r, "gw-d", mtu=JUMBO_MTU, a_mac=DIRECTOR_MAC,
              b_mac=ROUTER_TO_DIRECTOR_MAC)
@@ -142,6 +148,13 @@ class Topology:
 
     def mend(self, name):
         self.router.ip(f"link set p{list(PROXIES).index(name) + 1} up")
+
+    def client_link_mtu(self, mtu):
+        """The router's link towards the clients: lower than the proxies'
+        segments, it answers each with a fragmentation needed to their
+        source, the service address, which the director hashes by the
+        quoted flow (SPEC §5)."""
+        self.router.ip(f"link set gw-c mtu {mtu}")
 
     def router_mac(self):
         return ROUTER_TO_DIRECTOR_MAC
