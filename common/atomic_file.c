@@ -48,11 +48,33 @@ static int sync_parent_dir(const char *path)
 	return ret;
 }
 
-int glb_atomic_write(const char *path, const struct iovec *iov, int iovcnt, unsigned mode)
+/* Renaming over a device, a directory or a symlink would destroy it, not update a file. */
+static int check_replaceable(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EEXIST;
+}
+
+const char *glb_atomic_strerror(int err)
+{
+	if (err == -EEXIST)
+		return "it exists and is not a regular file (a device, directory or symlink): "
+		       "refusing to replace it";
+	return strerror(-err);
+}
+
+int glb_atomic_write(const char *path, const struct iovec *iov, int iovcnt, unsigned mode,
+		     unsigned flags)
 {
 	char *tmp;
-	int fd, i, ret = 0;
+	int fd, i, ret;
 
+	ret = check_replaceable(path);
+	if (ret != 0)
+		return ret;
 	/* Same directory as path: rename(2) is only atomic within one filesystem. */
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
 		return -ENOMEM;
@@ -66,7 +88,7 @@ int glb_atomic_write(const char *path, const struct iovec *iov, int iovcnt, unsi
 		ret = write_all(fd, iov[i].iov_base, iov[i].iov_len);
 	if (ret == 0 && fchmod(fd, mode) != 0)
 		ret = -errno;
-	if (ret == 0 && fsync(fd) != 0)
+	if (ret == 0 && (flags & GLB_ATOMIC_DURABLE) && fsync(fd) != 0)
 		ret = -errno;
 	if (close(fd) != 0 && ret == 0)
 		ret = -errno;
@@ -74,7 +96,7 @@ int glb_atomic_write(const char *path, const struct iovec *iov, int iovcnt, unsi
 		ret = -errno;
 	if (ret != 0)
 		unlink(tmp);
-	else
+	else if (flags & GLB_ATOMIC_DURABLE)
 		ret = sync_parent_dir(path);
 	free(tmp);
 	return ret;

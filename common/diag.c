@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,42 @@ void glb_diag_free(struct glb_diag *d)
 }
 
 /*
+ * msg with every control character (and DEL) written as \n, \r, \t or
+ * \xNN: a message is one line, and what it quotes from a file (a table
+ * name, a state) must neither split it nor reach a terminal as an escape
+ * sequence.  Returns msg itself when there is nothing to escape (or on
+ * allocation failure, NULL).
+ */
+static char *escape_controls(char *msg)
+{
+	size_t n = 0, i, j;
+	char *out;
+
+	for (i = 0; msg[i]; i++)
+		n += (unsigned char)msg[i] < ' ' || msg[i] == 0x7f;
+	if (n == 0)
+		return msg;
+	out = malloc(i + 3 * n + 1);
+	if (!out) {
+		free(msg);
+		return NULL;
+	}
+	for (i = j = 0; msg[i]; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c >= ' ' && c != 0x7f)
+			out[j++] = (char)c;
+		else if (c == '\n' || c == '\r' || c == '\t')
+			j += (size_t)sprintf(out + j, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		else
+			j += (size_t)sprintf(out + j, "\\x%02x", c);
+	}
+	out[j] = '\0';
+	free(msg);
+	return out;
+}
+
+/*
  * Append a formatted line to a list of n entries capped at
  * GLB_DIAG_MAX_KEPT; false when it was not kept (cap or out of memory).
  */
@@ -39,6 +76,9 @@ __attribute__((format(printf, 3, 0))) static bool push(char ***list, size_t n, c
 	if (n >= GLB_DIAG_MAX_KEPT)
 		return false;
 	if (vasprintf(&msg, fmt, ap) < 0)
+		return false;
+	msg = escape_controls(msg);
+	if (!msg)
 		return false;
 	grown = realloc(*list, (n + 1) * sizeof(**list));
 	if (!grown) {

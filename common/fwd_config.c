@@ -208,6 +208,23 @@ static void parse_bind(const struct where *w, json_t *obj, struct glb_cfg_bind *
 	parse_bind_ports(w, obj, b);
 }
 
+/*
+ * An origin-form request target (RFC 9112 §3.2.1): '/' first, then visible
+ * ASCII only.  It goes onto the wire verbatim after "GET ", so a space,
+ * CR, LF or NUL would change the request or add headers to it.
+ */
+static bool uri_is_request_target(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || s[0] != '/')
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cfg_healthchecks *hc)
 {
 	static const char *const known[] = { "gue", "fou", "http", "tcp", "http_uri", NULL };
@@ -234,10 +251,11 @@ static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cf
 	}
 	strcpy(hc->http_uri, "/");
 	uri = member(&hw, obj, "http_uri", JSON_STRING, false);
-	if (uri && (json_string_value(uri)[0] != '/' ||
-		    json_string_length(uri) >= sizeof(hc->http_uri)))
-		problem(&hw, "http_uri", "must start with '/' and be under %zu characters",
-			sizeof(hc->http_uri));
+	if (uri && !uri_is_request_target(json_string_value(uri), json_string_length(uri)))
+		problem(&hw, "http_uri", "must be a request target: start with '/', no spaces or "
+			"control characters (RFC 9112), under %zu characters", sizeof(hc->http_uri));
+	else if (uri && json_string_length(uri) >= sizeof(hc->http_uri))
+		problem(&hw, "http_uri", "must be under %zu characters", sizeof(hc->http_uri));
 	else if (uri)
 		strcpy(hc->http_uri, json_string_value(uri));
 }

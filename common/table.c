@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -75,6 +76,33 @@ static int check_bind(const struct glb_fmt_bind *b, const char *name, uint32_t t
 			     b->port_start, b->port_end);
 		return -EINVAL;
 	}
+	if (b->proto != IPPROTO_TCP && b->proto != IPPROTO_UDP) {
+		glb_diag_add(d, "%s: table %u: bind %u: protocol %u is neither TCP (6) nor UDP (17)",
+			     name, t, i, b->proto);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A backend is a GUE hop: an IPv4 address (SPEC §2-3), in a state and health the format knows. */
+static int check_backend(const struct glb_fmt_backend *b, const char *name, uint32_t t,
+			 uint32_t i, struct glb_diag *d)
+{
+	if (b->family != GLB_FAMILY_IPV4) {
+		glb_diag_add(d, "%s: table %u: backend %u: family %u, but backends are IPv4 (1): "
+			     "the GUE hop list carries IPv4 addresses", name, t, i, b->family);
+		return -EINVAL;
+	}
+	if (b->state > GLB_FMT_STATE_DRAINING) {
+		glb_diag_add(d, "%s: table %u: backend %u: state %u is not 0 (filling), 1 (active) "
+			     "or 2 (draining or inactive)", name, t, i, b->state);
+		return -EINVAL;
+	}
+	if (b->health > GLB_FMT_HEALTH_UP) {
+		glb_diag_add(d, "%s: table %u: backend %u: health %u is not 0 (down) or 1 (up)",
+			     name, t, i, b->health);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -90,6 +118,9 @@ static int check_table(const struct glb_fmt_table *tb, const char *name, uint32_
 	}
 	for (i = 0; i < tb->num_binds; i++)
 		if (check_bind(&tb->binds[i], name, t, i, d) != 0)
+			return -EINVAL;
+	for (i = 0; i < nb; i++)
+		if (check_backend(&tb->backends[i], name, t, i, d) != 0)
 			return -EINVAL;
 	for (i = 0; i < GLB_FMT_TABLE_ENTRIES; i++) {
 		const struct glb_fmt_row *r = &tb->rows[i];
@@ -249,8 +280,8 @@ int glb_table_write(const char *path, const struct glb_fmt_table *tables, uint32
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = (void *)tables;
 	iov[1].iov_len = (size_t)num_tables * sizeof(*tables);
-	ret = glb_atomic_write(path, iov, 2, 0644);
+	ret = glb_atomic_write(path, iov, 2, 0644, GLB_ATOMIC_DURABLE);
 	if (ret != 0)
-		glb_diag_add(d, "%s: cannot write: %s", path, strerror(-ret));
+		glb_diag_add(d, "%s: cannot write: %s", path, glb_atomic_strerror(ret));
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -242,7 +243,7 @@ static void write_output(struct glb_hc_daemon *dm)
 		dm->stats.output_write_failures++;
 		glb_hc_log(dm->output_failing ? GLB_HC_LOG_DEBUG : GLB_HC_LOG_ERROR, "output_failed",
 			   "file=%s error=%s msg=\"retrying every round\"", dm->conf.dst,
-			   glb_hc_log_value(err, sizeof(err), strerror(-ret)));
+			   glb_hc_log_value(err, sizeof(err), glb_atomic_strerror(ret)));
 		dm->output_failing = true;
 		free(text);
 		return;

@@ -46,5 +46,5 @@ int glb_hc_output_write(const char *path, const char *text, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
 
-	return glb_atomic_write(path, &iov, 1, OUTPUT_MODE);
+	return glb_atomic_write(path, &iov, 1, OUTPUT_MODE, GLB_ATOMIC_DURABLE);
 }

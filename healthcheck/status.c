@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
+
 #include "json_util.h"
 #include "util.h"
 
@@ -362,34 +364,9 @@ static char *render_to_string(void (*render)(FILE *, const struct glb_hc_status_
  */
 static int write_text(const char *path, const char *text, size_t len)
 {
-	char *tmp;
-	size_t off = 0;
-	int fd, ret = 0;
+	struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
 
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STATUS_MODE);
-	if (fd < 0) {
-		ret = -errno;
-		free(tmp);
-		return ret;
-	}
-	while (off < len && ret == 0) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno != EINTR)
-			ret = -errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (close(fd) != 0 && ret == 0)
-		ret = -errno;
-	if (ret == 0 && rename(tmp, path) != 0)
-		ret = -errno;
-	if (ret != 0)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return glb_atomic_write(path, &iov, 1, STATUS_MODE, 0);
 }
 
 int glb_hc_status_write(const struct glb_hc_status_view *v)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builder.h"
 #include "cli.h"
@@ -25,7 +26,9 @@ static const char usage[] =
 	"OUT is neither created nor touched.  Unknown keys are warnings.\n"
 	"\n"
 	"OUT is written to a temporary file in the same directory, synced and renamed\n"
-	"into place, so a director reloading it never sees half a file.\n"
+	"into place, so a director reloading it never sees half a file.  OUT must be a\n"
+	"regular file or not exist yet (a device, directory or symlink is never\n"
+	"replaced), and must not be IN.\n"
 	"\n"
 	"Options:\n"
 	"  -t, --threads N  build rows on N threads (default: one per online CPU)\n"
@@ -39,6 +42,18 @@ struct build_opts {
 	bool quiet;
 	const char *in, *out;
 };
+
+/* OUT naming IN (another path, a link) would replace the source with its own compilation. */
+static bool same_file(const char *in, const char *out)
+{
+	struct stat a, b;
+
+	if (stat(in, &a) != 0 || stat(out, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return false;
+	fprintf(stderr, "%s: build-config: OUT '%s' is IN '%s': refusing to overwrite the source "
+		"table\n", GLB_CLI_NAME, out, in);
+	return true;
+}
 
 static int parse_args(int argc, char **argv, struct build_opts *o)
 {
@@ -81,7 +96,7 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 	}
 	o->in = argv[optind];
 	o->out = argv[optind + 1];
-	return 0;
+	return same_file(o->in, o->out) ? GLB_EXIT_USAGE : 0;
 }
 
 /* Build every table of cfg into a fresh array; NULL on allocation failure. */

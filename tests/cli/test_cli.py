@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import stat
 import struct
 import subprocess
 from pathlib import Path
@@ -272,6 +273,46 @@ def test_build_config_output_in_missing_directory_fails(tmp_path):
     assert p.returncode != 0
     assert p.stderr.strip()
     assert not out.parent.exists()
+
+
+def test_build_config_never_replaces_a_device(tmp_path):
+    """As root the rename would turn /dev/null into a regular file."""
+    dev = tmp_path / "null"
+    os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    p = run("build-config", VECTOR_JSON, dev, check=3)
+    assert str(dev) in p.stderr and "not a regular file" in p.stderr, p.stderr
+    assert stat.S_ISCHR(os.lstat(dev).st_mode)
+    assert not [f for f in os.listdir(tmp_path) if f != "null"], "a temp file was left"
+
+
+@pytest.mark.parametrize("kind", ["symlink", "directory", "fifo"])
+def test_build_config_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
+    target = tmp_path / "real.bin"
+    target.write_bytes(b"keep me")
+    out = tmp_path / "out.bin"
+    if kind == "symlink":
+        out.symlink_to(target)
+    elif kind == "directory":
+        out.mkdir()
+    else:
+        os.mkfifo(out)
+    p = run("build-config", VECTOR_JSON, out, check=3)
+    assert "not a regular file" in p.stderr, p.stderr
+    assert target.read_bytes() == b"keep me"
+    assert {"symlink": out.is_symlink, "directory": out.is_dir,
+            "fifo": lambda: stat.S_ISFIFO(os.lstat(out).st_mode)}[kind]()
+
+
+@pytest.mark.parametrize("how", ["same path", "hard link"])
+def test_build_config_refuses_out_equal_to_in(tmp_path, how):
+    src = tmp_path / "table.json"
+    src.write_text(VECTOR_JSON.read_text())
+    out = src if how == "same path" else tmp_path / "link.bin"
+    if how == "hard link":
+        os.link(src, out)
+    p = run("build-config", src, out, check=2)
+    assert "is IN" in p.stderr, p.stderr
+    assert src.read_text() == VECTOR_JSON.read_text()
 
 
 # ---- dump ----

@@ -403,6 +403,26 @@ static const struct bad_case bad_cases[] = {
      BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', 'healthchecks': {'http': 70000}}"),
      {"table 1", "backend 1", "http"}},
     {"backend not an object", BAD_BACKEND("'10.0.0.2'"), {"table 1", "backend 1"}},
+    {"http_uri with CR LF (a header injected into the probe)",
+     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		 "'healthchecks': {'http': 80, 'http_uri': '/x\\r\\nX-Evil: 1'}}"),
+     {"table 1", "backend 1", "http_uri"}},
+    {"http_uri with a space",
+     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		 "'healthchecks': {'http': 80, 'http_uri': '/a b'}}"),
+     {"table 1", "backend 1", "http_uri"}},
+    {"http_uri with a tab",
+     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		 "'healthchecks': {'http': 80, 'http_uri': '/a\\tb'}}"),
+     {"table 1", "backend 1", "http_uri"}},
+    {"http_uri not starting with /",
+     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		 "'healthchecks': {'http': 80, 'http_uri': 'health'}}"),
+     {"table 1", "backend 1", "http_uri"}},
+    {"http_uri empty",
+     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		 "'healthchecks': {'http': 80, 'http_uri': ''}}"),
+     {"table 1", "backend 1", "http_uri"}},
     {"duplicate backend ip",
      BAD_BACKEND("{'ip': '10.0.0.9', 'state': 'draining', 'healthy': true}"),
      {"table 1", "backend 1", "ip"}},
@@ -557,6 +577,32 @@ START_TEST(test_parse_rejects_each_mistake_naming_it)
 }
 END_TEST
 
+/* What a message quotes from the file cannot split it or reach a terminal as an escape. */
+START_TEST(test_messages_escape_control_characters_they_quote)
+{
+	static const char doc[] =
+	    "{'tables': [{'name': 'we\\u001b[31mb\\nx', 'hash_key': '" KEY_A "',"
+	    " 'seed': '" KEY_B "', 'binds': [" BIND_OK "],"
+	    " 'backends': [{'ip': '10.0.0.1', 'state': 'act\\rive', 'healthy': true}]}]}";
+	struct glb_cfg cfg;
+	struct glb_diag d;
+	size_t k;
+	const char *p;
+
+	glb_diag_init(&d);
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_int_eq(parse_sq(doc, &cfg, &d), -EINVAL);
+	ck_assert_uint_ge(d.kept, 1);
+	for (k = 0; k < d.kept; k++)
+		for (p = d.msgs[k]; *p; p++)
+			ck_assert_msg((unsigned char)*p >= ' ' && *p != 0x7f,
+				      "message %zu holds control character 0x%02x: %s", k,
+				      (unsigned char)*p, d.msgs[k]);
+	ck_assert_msg(diag_has(&d, "we\\x1b[31mb\\nx", "act\\rive", NULL), "%s", d.msgs[0]);
+	glb_diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_parse_reports_every_problem)
 {
 	static const char doc[] =
@@ -628,6 +674,7 @@ static Suite *fwd_config_suite(void)
 
 	tc = tcase_create("invalid");
 	tcase_add_loop_test(tc, test_parse_rejects_each_mistake_naming_it, 0, NUM_BAD_CASES);
+	tcase_add_test(tc, test_messages_escape_control_characters_they_quote);
 	tcase_add_test(tc, test_parse_reports_every_problem);
 	tcase_add_test(tc, test_parse_names_the_table);
 	suite_add_tcase(s, tc);

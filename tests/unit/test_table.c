@@ -432,6 +432,36 @@ static void mut_bind_v6_prefix_129(uint8_t *buf, size_t *len)
 	img_table(buf, 1)->binds[1].prefix_bits = 129;
 }
 
+static void mut_bind_proto(uint8_t *buf, size_t *len)
+{
+	(void)len;
+	img_table(buf, 0)->binds[0].proto = 1; /* ICMP: a bind is TCP or UDP */
+}
+
+static void mut_backend_family_9(uint8_t *buf, size_t *len)
+{
+	(void)len;
+	img_table(buf, 0)->backends[0].family = 9;
+}
+
+static void mut_backend_family_ipv6(uint8_t *buf, size_t *len)
+{
+	(void)len;
+	img_table(buf, 1)->backends[0].family = GLB_FAMILY_IPV6; /* GUE hops are IPv4 */
+}
+
+static void mut_backend_state_3(uint8_t *buf, size_t *len)
+{
+	(void)len;
+	img_table(buf, 0)->backends[1].state = 3;
+}
+
+static void mut_backend_health_2(uint8_t *buf, size_t *len)
+{
+	(void)len;
+	img_table(buf, 1)->backends[0].health = 2;
+}
+
 struct table_case {
 	const char *name;
 	mutate_fn mutate;
@@ -475,6 +505,11 @@ static const struct table_case table_cases[] = {
     {"bind family 3", mut_bind_family, false},
     {"IPv4 bind prefix 33", mut_bind_v4_prefix_33, false},
     {"IPv6 bind prefix 129", mut_bind_v6_prefix_129, false},
+    {"bind protocol 1 (ICMP)", mut_bind_proto, false},
+    {"backend family 9", mut_backend_family_9, false},
+    {"IPv6 backend (GUE hops are IPv4)", mut_backend_family_ipv6, false},
+    {"backend state 3", mut_backend_state_3, false},
+    {"backend health 2", mut_backend_health_2, false},
 };
 
 #define NUM_TABLE_CASES (sizeof(table_cases) / sizeof(table_cases[0]))
