@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *glb_json_type_name(const json_t *v)
 {
@@ -73,12 +74,20 @@ int glb_json_read_file(const char *path, char **text, size_t *len)
 	FILE *f = fopen(path, "r");
 	int ret = 0;
 
+	struct stat st;
+
 	if (!f || !buf) {
 		ret = f ? -ENOMEM : -errno;
 		free(buf);
 		if (f)
 			fclose(f);
 		return ret;
+	}
+	/* fopen() opens a directory; reading it fails with a bare EIO. */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(buf);
+		fclose(f);
+		return -EISDIR;
 	}
 	for (;;) {
 		char *grown;

@@ -32,8 +32,9 @@ static const char usage[] =
 	"director's hash_fields.  PROTO is tcp, udp or icmp (an echo request).\n"
 	"\n"
 	"Options:\n"
-	"  -c, --config FILE  read hash_fields, alt_hash_fields and\n"
-	"                     forward_icmp_ping_responses from the director's config\n"
+	"  -c, --config FILE  the director's config (checked whole, as the director\n"
+	"                     loads it): its hash_fields, alt_hash_fields and\n"
+	"                     forward_icmp_ping_responses decide the route\n"
 	"                     (default: hash on the source address only)\n"
 	"  --json             print JSON instead of text\n"
 	"  -h, --help         show this help\n"
@@ -135,7 +136,8 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	/* '+': options end at TABLE, so a negative port is a bad port, not an option */
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		if (c == 'c')
 			a->config = optarg;
 		else if (c == 'j')
@@ -287,7 +289,8 @@ static int load_opts(const char *path, struct glb_classify_opts *opts, struct gl
 	opts->forward_echo = true;
 	if (!path)
 		return 0;
-	ret = glb_director_config_load_routing(path, &cfg, d);
+	/* The whole file, as the director would load it: a config it refuses routes nothing. */
+	ret = glb_director_config_load(path, &cfg, d);
 	if (ret != 0)
 		return ret;
 	opts->hash_fields = cfg.hash_fields;
@@ -315,7 +318,13 @@ int glb_cli_route(int argc, char **argv)
 		ret = glb_cli_report(&d, ret);
 	} else {
 		glb_diag_print(&d, stderr, GLB_CLI_NAME);
-		ret = a.src_only ? route_sources(&a, tf, &opts) : route_one(&a, tf, &opts);
+		if (tf->num_tables == 0) {
+			fprintf(stderr, "%s: route: %s holds no tables: the director would forward "
+				"nothing\n", GLB_CLI_NAME, a.table);
+			ret = GLB_EXIT_NO_ROUTE;
+		} else {
+			ret = a.src_only ? route_sources(&a, tf, &opts) : route_one(&a, tf, &opts);
+		}
 	}
 	glb_table_free(tf);
 	glb_diag_free(&d);

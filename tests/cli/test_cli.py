@@ -144,6 +144,11 @@ def vector_bin(tmp_path):
     return out
 
 
+def director_conf():
+    """The shipped run-to-completion director.conf, as a dict to vary."""
+    return json.loads((HERE.parents[2] / "config" / "director-rtc.conf").read_text())
+
+
 def write_json(path, doc):
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path
@@ -426,12 +431,32 @@ def test_route_default_hash_is_source_address(vector_bin, src, dst, sport, dport
 
 @pytest.mark.parametrize("src,dst,sport,dport,proto,table", ROUTE_CASES)
 def test_route_hash_fields_from_config(tmp_path, vector_bin, src, dst, sport, dport, proto, table):
-    conf = write_json(tmp_path / "director.conf", {"hash_fields": {
-        "src_addr": True, "dst_addr": True, "src_port": True, "dst_port": True}})
+    conf = write_json(tmp_path / "director.conf", dict(director_conf(), hash_fields={
+        "src_addr": True, "dst_addr": True, "src_port": True, "dst_port": True}))
     p = run("route", "--json", "--config", conf, vector_bin, src, dst, sport, dport, proto,
             check=0)
     check_route(json.loads(p.stdout), read_table_file(vector_bin), table,
                 {"src": src, "dst": dst, "sport": sport, "dport": dport})
+
+
+def test_route_config_is_checked_whole_as_the_director_loads_it(tmp_path, vector_bin):
+    """A config the director would refuse routes nothing, even with good hash keys."""
+    conf = write_json(tmp_path / "director.conf", {"hash_fields": {"src_addr": True}})
+    p = run("route", "--config", conf, vector_bin, "198.51.100.7", check=1)
+    assert "outbound_gateway_mac" in p.stderr and str(conf) in p.stderr, p.stderr
+
+
+def test_route_on_a_file_without_tables_says_so(tmp_path):
+    src = write_json(tmp_path / "none.json", {"tables": []})
+    out = tmp_path / "none.bin"
+    run("build-config", src, out, check=0)
+    p = run("route", out, "198.51.100.7", check=4)
+    assert "no tables" in p.stderr, p.stderr
+
+
+def test_route_negative_port_is_a_bad_port_not_an_option(vector_bin):
+    p = run("route", vector_bin, "198.51.100.7", "192.0.2.80", "-1", "80", "tcp", check=2)
+    assert "SPORT and DPORT" in p.stderr and "invalid option" not in p.stderr, p.stderr
 
 
 def test_route_text_names_table_row_and_proxies(vector_bin):
