@@ -252,8 +252,8 @@ static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cf
 	strcpy(hc->http_uri, "/");
 	uri = member(&hw, obj, "http_uri", JSON_STRING, false);
 	if (uri && !uri_is_request_target(json_string_value(uri), json_string_length(uri)))
-		problem(&hw, "http_uri", "must be a request target: start with '/', no spaces or "
-			"control characters (RFC 9112), under %zu characters", sizeof(hc->http_uri));
+		problem(&hw, "http_uri", "must start with '/' and hold no spaces or control "
+			"characters (an RFC 9112 request target)");
 	else if (uri && json_string_length(uri) >= sizeof(hc->http_uri))
 		problem(&hw, "http_uri", "must be under %zu characters", sizeof(hc->http_uri));
 	else if (uri)

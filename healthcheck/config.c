@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "json_util.h"
 
@@ -150,4 +152,42 @@ void glb_hc_source_free(struct glb_hc_source *src)
 	glb_fwd_config_free(&src->cfg);
 	json_decref(src->doc);
 	src->doc = NULL;
+}
+
+/* The directory path is written into: there, a directory, writable. */
+static int check_output_dir(const char *what, const char *path, struct glb_diag *d)
+{
+	char *copy = strdup(path);
+	const char *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (stat(dir, &st) != 0) {
+		glb_diag_add(d, "%s: \"%s\": directory %s: %s", what, path, dir, strerror(errno));
+		ret = -ENOENT;
+	} else if (!S_ISDIR(st.st_mode)) {
+		glb_diag_add(d, "%s: \"%s\": %s is not a directory", what, path, dir);
+		ret = -ENOENT;
+	} else if (access(dir, W_OK) != 0) {
+		glb_diag_add(d, "%s: \"%s\": directory %s: %s", what, path, dir, strerror(errno));
+		ret = -ENOENT;
+	}
+	free(copy);
+	return ret;
+}
+
+int glb_hc_conf_check_outputs(const struct glb_hc_conf *conf, struct glb_diag *d)
+{
+	int ret = 0;
+
+	if (check_output_dir("forwarding_table: dst", conf->dst, d) != 0)
+		ret = -ENOENT;
+	if (check_output_dir("status_file", conf->status_file, d) != 0)
+		ret = -ENOENT;
+	if (check_output_dir("prometheus_file", conf->prometheus_file, d) != 0)
+		ret = -ENOENT;
+	return ret;
 }

@@ -34,6 +34,14 @@ struct glb_hc_conf {
 int glb_hc_conf_load(const char *path, struct glb_hc_conf *out, struct glb_diag *d);
 void glb_hc_conf_free(struct glb_hc_conf *conf);
 
+/*
+ * The directories the daemon writes into (the checked table's, the status
+ * and metrics files') exist and are writable: a problem in d for each that
+ * is not.  0 or -ENOENT.  For --check-config: the daemon itself keeps
+ * running and retries every round.
+ */
+int glb_hc_conf_check_outputs(const struct glb_hc_conf *conf, struct glb_diag *d);
+
 /* A source table: its parsed form, and the document itself to fill in. */
 struct glb_hc_source {
 	struct glb_cfg cfg;

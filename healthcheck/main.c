@@ -83,7 +83,8 @@ static const char usage[] =
 	"      --prometheus     with --status: the same as Prometheus text\n"
 	"                       (prometheus_file)\n"
 	"      --json           with --status: as JSON (status_file)\n"
-	"      --check-config   validate the configuration and the source table, exit\n"
+	"      --check-config   validate the configuration and the source table, and\n"
+	"                       that the directories it writes into exist, then exit\n"
 	"  -v, --verbose        log every check result\n"
 	"  -h, --help           this text\n"
 	"      --version        the version\n"
@@ -137,6 +138,17 @@ static int set_mode(struct options *o, enum mode m)
 	return 0;
 }
 
+/* --json and --prometheus each ask for the whole answer in one format. */
+static int set_format(struct options *o, enum glb_hc_status_format f)
+{
+	if (o->format != GLB_HC_STATUS_TEXT && o->format != f) {
+		fprintf(stderr, PROG ": --json and --prometheus are two answers: pick one\n");
+		return -1;
+	}
+	o->format = f;
+	return 0;
+}
+
 /* Returns -1 to exit with usage error, 1 to exit successfully (help), 0 to go on. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -164,8 +176,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_ONCE: bad = set_mode(o, MODE_ONCE); break;
 		case OPT_STATUS: bad = set_mode(o, MODE_STATUS); break;
 		case OPT_CHECK: bad = set_mode(o, MODE_CHECK); break;
-		case OPT_PROMETHEUS: o->format = GLB_HC_STATUS_PROMETHEUS; break;
-		case OPT_JSON: o->format = GLB_HC_STATUS_JSON; break;
+		case OPT_PROMETHEUS: bad = set_format(o, GLB_HC_STATUS_PROMETHEUS); break;
+		case OPT_JSON: bad = set_format(o, GLB_HC_STATUS_JSON); break;
 		case 'h': fputs(usage, stdout); return 1;
 		case OPT_VERSION: printf(PROG " %s\n", GLB_VERSION); return 1;
 		default: bad = -1; break;
@@ -223,8 +235,11 @@ static int run_check(const struct options *o)
 	int ret = 0;
 
 	glb_diag_init(&d);
-	if (!o->table)
+	if (!o->table) {
 		ret = glb_hc_conf_load(o->config, &conf, &d);
+		if (ret == 0)
+			ret = glb_hc_conf_check_outputs(&conf, &d);
+	}
 	if (ret == 0) {
 		ret = glb_hc_source_load(o->table ? o->table : conf.src, &src, &d);
 		if (ret == 0) {

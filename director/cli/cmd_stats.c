@@ -259,10 +259,16 @@ int glb_cli_stats(int argc, char **argv)
 			prefix = optarg;
 		else if (c == 's')
 			sock = optarg;
-		else if (c == 'j')
-			fmt = FMT_JSON;
-		else if (c == 'P')
-			fmt = FMT_PROMETHEUS;
+		else if (c == 'j' || c == 'P') {
+			enum stats_format want = c == 'j' ? FMT_JSON : FMT_PROMETHEUS;
+
+			if (fmt != FMT_TEXT && fmt != want) {
+				fprintf(stderr, "%s: stats: --json and --prometheus are two answers: "
+					"pick one\n", GLB_CLI_NAME);
+				return GLB_EXIT_USAGE;
+			}
+			fmt = want;
+		}
 		else if (c == 'h')
 			return fputs(usage, stdout), GLB_EXIT_OK;
 		else

@@ -40,7 +40,7 @@ def test_version():
 
 @pytest.mark.parametrize("args", [
     ["--bogus"], ["--prometheus"], ["--json"], ["--once", "--status"], ["--status", "--check-config"],
-    ["stray"], ["--table", "x.json"], ["--config"],
+    ["stray"], ["--table", "x.json"], ["--config"], ["--status", "--json", "--prometheus"],
 ], ids=lambda a: " ".join(a))
 def test_bad_command_line_exits_2(args):
     p = run(*args)
@@ -60,8 +60,11 @@ def write(path, doc):
     return path
 
 
-def conf_for(tmp_path, src, **extra):
-    doc = {"forwarding_table": {"src": str(src), "dst": str(tmp_path / "out.json")}}
+def conf_for(tmp_path, src, dst=None, **extra):
+    """A config for src; its outputs in tmp_path unless given."""
+    doc = {"forwarding_table": {"src": str(src), "dst": dst or str(tmp_path / "out.json")},
+           "status_file": str(tmp_path / "status.json"),
+           "prometheus_file": str(tmp_path / "metrics.prom")}
     doc.update(extra)
     return write(tmp_path / "hc.conf", doc)
 
@@ -172,8 +175,21 @@ def test_example_config_is_valid(tmp_path):
     # Pointed at the example forwarding table instead of /etc/glb.
     example["forwarding_table"] = {"src": str(SOURCE_ROOT / "config" / "forwarding_table.json"),
                                    "dst": str(tmp_path / "checked.json")}
+    example["status_file"] = str(tmp_path / "status.json")
+    example["prometheus_file"] = str(tmp_path / "metrics.prom")
     p = run("--check-config", "--config", write(tmp_path / "hc.conf", example))
     assert p.returncode == EXIT_OK, p.stderr
+
+
+@pytest.mark.parametrize("key", ["dst", "status_file", "prometheus_file"])
+def test_check_config_fails_when_an_output_directory_is_missing(tmp_path, key):
+    """The daemon would start and then fail every write: say so before."""
+    src = write(tmp_path / "src.json", good_table())
+    missing = str(tmp_path / "no-such-dir" / "out")
+    conf = conf_for(tmp_path, src, **{key: missing})
+    p = run("--check-config", "--config", conf)
+    assert p.returncode == EXIT_SYSTEM, p.stderr
+    assert "no-such-dir" in p.stderr and "No such file" in p.stderr, p.stderr
 
 
 def test_systemd_unit_starts_notifies_and_reloads_with_sighup():
