@@ -57,6 +57,19 @@ __attribute__((format(printf, 3, 4))) static void problem(const struct where *w,
 	glb_diag_add(w->d, "%s: %s: %s", w->prefix, field, msg);
 }
 
+/* Something that loads (GLB's files must) but cannot be what the operator meant. */
+__attribute__((format(printf, 3, 4))) static void notice(const struct where *w,
+							  const char *field, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	glb_diag_warn(w->d, "%s: %s: %s", w->prefix, field, msg);
+}
+
 /* Members and key checks report under this place's prefix. */
 static json_t *member(const struct where *w, json_t *obj, const char *key, json_type type,
 		      bool required)
@@ -206,6 +219,9 @@ static void parse_bind(const struct where *w, json_t *obj, struct glb_cfg_bind *
 		problem(w, "proto", "unknown protocol \"%s\" (expected tcp or udp)",
 			json_string_value(v));
 	parse_bind_ports(w, obj, b);
+	if (json_object_get(obj, "port") && b->port_start == 0 && b->port_end == 0)
+		notice(w, "port", "0: no TCP or UDP packet is sent to port 0, so this bind matches "
+		       "nothing");
 }
 
 /*
@@ -260,6 +276,16 @@ static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cf
 		strcpy(hc->http_uri, json_string_value(uri));
 }
 
+/* 0.0.0.0, the limited broadcast and multicast: GUE sent there reaches no proxy. */
+static bool ipv4_is_unicast(const uint8_t a[4])
+{
+	static const uint8_t any[4] = { 0, 0, 0, 0 }, all[4] = { 255, 255, 255, 255 };
+	const uint8_t multicast_top_bits = 0xe0, multicast_mask = 0xf0;
+
+	return memcmp(a, any, 4) != 0 && memcmp(a, all, 4) != 0 &&
+	       (a[0] & multicast_mask) != multicast_top_bits;
+}
+
 static void parse_backend_ip(const struct where *w, json_t *obj, struct glb_cfg_backend *b)
 {
 	json_t *v = member(w, obj, "ip", JSON_STRING, true);
@@ -267,8 +293,12 @@ static void parse_backend_ip(const struct where *w, json_t *obj, struct glb_cfg_
 
 	if (!v)
 		return;
-	if (inet_pton(AF_INET, json_string_value(v), b->addr) == 1)
+	if (inet_pton(AF_INET, json_string_value(v), b->addr) == 1) {
+		if (!ipv4_is_unicast(b->addr))
+			notice(w, "ip", "%s is not a unicast address: GUE sent to it reaches no "
+			       "proxy", json_string_value(v));
 		return;
+	}
 	if (inet_pton(AF_INET6, json_string_value(v), &a6) == 1)
 		problem(w, "ip", "\"%s\" is IPv6, but backends must be IPv4 (the GUE hop list "
 			"carries IPv4 addresses)", json_string_value(v));
@@ -340,6 +370,72 @@ static void check_duplicate_backends(const struct where *tw, const struct glb_cf
 	}
 }
 
+/* A bind and where it is, for finding repeats by sorting. */
+struct bind_ref {
+	const struct glb_cfg_bind *b;
+	uint32_t table, index;
+};
+
+static int bind_key_cmp(const struct glb_cfg_bind *a, const struct glb_cfg_bind *b)
+{
+	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	if (c == 0)
+		c = (int)a->family - (int)b->family;
+	if (c == 0)
+		c = (int)a->prefix_bits - (int)b->prefix_bits;
+	if (c == 0)
+		c = (int)a->proto - (int)b->proto;
+	if (c == 0)
+		c = (int)a->port_start - (int)b->port_start;
+	if (c == 0)
+		c = (int)a->port_end - (int)b->port_end;
+	return c;
+}
+
+/* Equal binds together, each group in document order. */
+static int bind_ref_cmp(const void *x, const void *y)
+{
+	const struct bind_ref *a = x, *b = y;
+	int c = bind_key_cmp(a->b, b->b);
+
+	if (c == 0)
+		c = a->table != b->table ? (a->table < b->table ? -1 : 1)
+					 : (a->index < b->index ? -1 : a->index > b->index);
+	return c;
+}
+
+/* The first table with a matching bind wins (SPEC §5): a repeated bind never matches. */
+static void check_duplicate_binds(struct glb_diag *d, const struct glb_cfg *cfg)
+{
+	struct bind_ref *refs;
+	size_t n = 0, k, first = 0;
+	uint32_t t, i;
+
+	for (t = 0; t < cfg->num_tables; t++)
+		n += cfg->tables[t].num_binds;
+	refs = calloc(n ? n : 1, sizeof(*refs));
+	if (!refs)
+		return; /* only warnings are lost */
+	for (n = 0, t = 0; t < cfg->num_tables; t++)
+		for (i = 0; i < cfg->tables[t].num_binds; i++)
+			refs[n++] = (struct bind_ref){ &cfg->tables[t].binds[i], t, i };
+	qsort(refs, n, sizeof(*refs), bind_ref_cmp);
+	for (k = 1; k < n; k++) {
+		struct where tw, w;
+
+		if (bind_key_cmp(refs[k].b, refs[first].b) != 0) {
+			first = k;
+			continue;
+		}
+		where_table(&tw, d, refs[k].table, cfg->tables[refs[k].table].name);
+		where_entry(&w, &tw, "bind", refs[k].index);
+		notice(&w, "ip", "the same as bind %u of table %u, which comes first: this one "
+		       "never matches", refs[first].index, refs[first].table);
+	}
+	free(refs);
+}
+
 static void parse_table(struct glb_diag *d, size_t idx, json_t *obj, struct glb_cfg_table *t)
 {
 	static const char *const known[] = { "name", "hash_key", "seed", "binds", "backends", NULL };
@@ -364,6 +460,8 @@ static void parse_table(struct glb_diag *d, size_t idx, json_t *obj, struct glb_
 		parse_bind(&w, v, &t->binds[i]);
 	}
 	t->num_binds = arr ? (uint32_t)json_array_size(arr) : 0;
+	if (arr && t->num_binds == 0)
+		notice(&tw, "binds", "none: no packet selects this table");
 	arr = entries(&tw, obj, "backends", GLB_FMT_MAX_BACKENDS);
 	json_array_foreach(arr, i, v) {
 		where_entry(&w, &tw, "backend", i);
@@ -428,12 +526,15 @@ static int parse_root(json_t *root, struct glb_cfg *out, struct glb_diag *d)
 		return -ENOMEM;
 	}
 	out->num_tables = (uint32_t)json_array_size(tables);
+	if (out->num_tables == 0)
+		notice(&w, "tables", "none: a director loading this forwards nothing");
 	json_array_foreach(tables, i, v)
 		parse_table(d, i, v, &out->tables[i]);
 	if (d->count != before) {
 		glb_fwd_config_free(out);
 		return -EINVAL;
 	}
+	check_duplicate_binds(d, out);
 	return 0;
 }
 

@@ -577,6 +577,71 @@ START_TEST(test_parse_rejects_each_mistake_naming_it)
 }
 END_TEST
 
+/* ---- loads, with a warning (GLB's files must still load) ---- */
+
+struct warn_case {
+	const char *name;
+	const char *doc;
+	const char *want[3]; /* substrings one warning must hold */
+};
+
+static const struct warn_case warn_cases[] = {
+    {"bind port 0", DOC(TABLE(KEYS, "{'ip': '192.0.2.9', 'proto': 'udp', 'port': 0}", BACKEND_OK)),
+     {"table 1", "bind 0", "matches nothing"}},
+    {"backend 0.0.0.0",
+     DOC(TABLE(KEYS, BIND_OK, "{'ip': '0.0.0.0', 'state': 'active', 'healthy': true}")),
+     {"table 1", "backend 0", "not a unicast address"}},
+    {"backend 255.255.255.255",
+     DOC(TABLE(KEYS, BIND_OK, "{'ip': '255.255.255.255', 'state': 'active', 'healthy': true}")),
+     {"table 1", "backend 0", "not a unicast address"}},
+    {"backend multicast",
+     DOC(TABLE(KEYS, BIND_OK, "{'ip': '239.1.2.3', 'state': 'active', 'healthy': true}")),
+     {"table 1", "backend 0", "not a unicast address"}},
+    {"table without binds", DOC(TABLE(KEYS, "", BACKEND_OK)), {"table 1", "binds", "none"}},
+    {"no tables", "{'tables': []}", {"top level", "tables", "forwards nothing"}},
+    {"a bind repeated in its table",
+     DOC(TABLE(KEYS, "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}, "
+		     "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}", BACKEND_OK)),
+     {"table 1", "bind 1", "same as bind 0 of table 1"}},
+    {"a bind an earlier table already has", DOC(TABLE(KEYS, BIND_OK, BACKEND_OK)),
+     {"table 1", "bind 0", "same as bind 0 of table 0"}},
+};
+
+START_TEST(test_loads_with_a_warning_for_what_cannot_be_meant)
+{
+	const struct warn_case *c = &warn_cases[_i];
+	struct glb_cfg cfg;
+	struct glb_diag d;
+	size_t k;
+	bool found = false;
+
+	glb_diag_init(&d);
+	ck_assert_msg(parse_sq(c->doc, &cfg, &d) == 0, "%s: refused: %s", c->name,
+		      glb_diag_first(&d));
+	for (k = 0; k < d.warns_kept; k++)
+		found |= strstr(d.warns[k], c->want[0]) && strstr(d.warns[k], c->want[1]) &&
+			 strstr(d.warns[k], c->want[2]);
+	ck_assert_msg(found, "%s: no warning holds \"%s\" \"%s\" \"%s\" (%zu warnings%s%s)",
+		      c->name, c->want[0], c->want[1], c->want[2], d.warns_kept,
+		      d.warns_kept ? ", first: " : "", d.warns_kept ? d.warns[0] : "");
+	glb_fwd_config_free(&cfg);
+	glb_diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_the_valid_document_loads_without_warnings)
+{
+	struct glb_cfg cfg;
+	struct glb_diag d;
+
+	glb_diag_init(&d);
+	ck_assert_int_eq(parse_sq(valid_doc, &cfg, &d), 0);
+	ck_assert_msg(d.warnings == 0, "warning: %s", d.warns_kept ? d.warns[0] : "");
+	glb_fwd_config_free(&cfg);
+	glb_diag_free(&d);
+}
+END_TEST
+
 /* What a message quotes from the file cannot split it or reach a terminal as an escape. */
 START_TEST(test_messages_escape_control_characters_they_quote)
 {
@@ -675,6 +740,9 @@ static Suite *fwd_config_suite(void)
 	tc = tcase_create("invalid");
 	tcase_add_loop_test(tc, test_parse_rejects_each_mistake_naming_it, 0, NUM_BAD_CASES);
 	tcase_add_test(tc, test_messages_escape_control_characters_they_quote);
+	tcase_add_loop_test(tc, test_loads_with_a_warning_for_what_cannot_be_meant, 0,
+			    (int)(sizeof(warn_cases) / sizeof(warn_cases[0])));
+	tcase_add_test(tc, test_the_valid_document_loads_without_warnings);
 	tcase_add_test(tc, test_parse_reports_every_problem);
 	tcase_add_test(tc, test_parse_names_the_table);
 	suite_add_tcase(s, tc);
