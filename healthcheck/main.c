@@ -14,6 +14,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "diag.h"
+#include "exit_status.h"
 #include "log.h"
 #include "report.h"
 #include "status.h"
@@ -23,15 +24,6 @@
 #endif
 
 #define PROG "glb-healthcheck"
-
-/* Exit codes, documented in --help. */
-enum glb_hc_exit {
-	GLB_HC_EXIT_OK = 0,
-	GLB_HC_EXIT_DOWN = 1,    /* --once: at least one checked backend is down */
-	GLB_HC_EXIT_USAGE = 2,   /* bad command line */
-	GLB_HC_EXIT_INVALID = 3, /* an input file is invalid: one line per problem on stderr */
-	GLB_HC_EXIT_SYSTEM = 4,  /* sockets, I/O or memory; --status: no status file */
-};
 
 static const char usage[] =
 	"Usage: " PROG " [--config FILE] [--verbose]\n"
@@ -96,14 +88,14 @@ static const char usage[] =
 	"  level=warn event=check_state backend=10.0.0.1 check=http port=80 uri=/\n"
 	"      old=up new=down reason=\"HTTP status 503\"\n"
 	"\n"
-	"Exit status:\n"
+	"Exit status: (the same for every glb program)\n"
 	"  0  success (--once: every checked backend is up)\n"
-	"  1  --once: at least one checked backend is down\n"
-	"  2  bad command line\n"
-	"  3  an input file is invalid (each problem is printed on stderr, naming the\n"
+	"  1  an input file is invalid (each problem is printed on stderr, naming the\n"
 	"     file, the table and entry, and the field)\n"
-	"  4  system failure: sockets (gue/fou need root or CAP_NET_RAW), I/O, memory;\n"
-	"     --status: no status file\n";
+	"  2  bad command line\n"
+	"  3  system failure: sockets (gue/fou need root or CAP_NET_RAW), I/O, memory;\n"
+	"     --status: no status file; --check-config: an output directory is missing\n"
+	"  4  --once: at least one checked backend is down\n";
 
 enum mode {
 	MODE_DAEMON,
@@ -203,8 +195,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 static int exit_code(int ret)
 {
 	if (ret == 0)
-		return GLB_HC_EXIT_OK;
-	return ret == -EINVAL ? GLB_HC_EXIT_INVALID : GLB_HC_EXIT_SYSTEM;
+		return GLB_EXIT_OK;
+	return ret == -EINVAL ? GLB_EXIT_INVALID : GLB_EXIT_SYSTEM;
 }
 
 static int run_status(const struct options *o)
@@ -285,7 +277,7 @@ static int run_checks(const struct options *o)
 		return exit_code(ret);
 	ret = glb_hc_daemon_run(&dm);
 	if (ret == 0 && once && dm.once_done)
-		ret = glb_hc_report_once(&dm, stdout) ? GLB_HC_EXIT_OK : GLB_HC_EXIT_DOWN;
+		ret = glb_hc_report_once(&dm, stdout) ? GLB_EXIT_OK : GLB_EXIT_BACKEND_DOWN;
 	else
 		ret = exit_code(ret);
 	glb_hc_daemon_fini(&dm);
@@ -298,7 +290,7 @@ int main(int argc, char **argv)
 	int parsed = parse_args(argc, argv, &o);
 
 	if (parsed != 0)
-		return parsed > 0 ? GLB_HC_EXIT_OK : GLB_HC_EXIT_USAGE;
+		return parsed > 0 ? GLB_EXIT_OK : GLB_EXIT_USAGE;
 	switch (o.mode) {
 	case MODE_STATUS: return run_status(&o);
 	case MODE_CHECK: return run_check(&o);

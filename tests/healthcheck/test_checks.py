@@ -12,6 +12,8 @@ import pytest
 from hcnet import (BACKENDS, BLACKHOLE, CHECKER_IP, CLOSED_PORT, FOU_PORT, GUE_PORT, HTTP_PORT,
                    NO_GUE_PORT, SILENT_PORT, backend, once_rows, run_once, table_doc)
 
+EXIT_BACKEND_DOWN = 4  # glb-healthcheck --once: a backend is down (common/exit_status.h)
+
 B0, B1 = BACKENDS[0], BACKENDS[1]
 TIMEOUT_MS = 400
 # A timeout is declared no earlier than timeout_ms, and at most 10% (plus the
@@ -54,7 +56,7 @@ def test_check_result(backends, tmp_path, name, checks, ip, steer, result, detai
         backends.gue_silent(steer[1])
     doc = table_doc([backend(ip, **checks)], interval_ms=2000, timeout_ms=TIMEOUT_MS)
     p = run_once(tmp_path, doc)
-    assert p.returncode == (0 if result == "ok" else 1), p.stdout + p.stderr
+    assert p.returncode == (0 if result == "ok" else EXIT_BACKEND_DOWN), p.stdout + p.stderr
     rows = once_rows(p.stdout)
     assert len(rows) == 1, p.stdout
     assert rows[0]["result"] == result, p.stdout
@@ -95,7 +97,7 @@ def test_a_backend_is_down_when_any_of_its_checks_fails(backends, tmp_path):
     doc = table_doc([backend(B0, http=HTTP_PORT, gue=GUE_PORT),
                      backend(B1, http=HTTP_PORT, gue=GUE_PORT)], timeout_ms=TIMEOUT_MS)
     p = run_once(tmp_path, doc)
-    assert p.returncode == 1, p.stdout
+    assert p.returncode == EXIT_BACKEND_DOWN, p.stdout
     health = {r["backend"]: r["health"] for r in once_rows(p.stdout)}
     assert health == {B0: "up", B1: "DOWN"}
     assert "2 backends: 1 up, 1 down" in p.stdout
@@ -134,7 +136,7 @@ def test_many_backends_are_checked_at_once_within_the_timeout(backends, tmp_path
     doc = table_doc(bs, bs[:3], timeout_ms=TIMEOUT_MS)
     p = run_once(tmp_path, doc)
     rows = once_rows(p.stdout)
-    assert p.returncode == 1, p.stdout
+    assert p.returncode == EXIT_BACKEND_DOWN, p.stdout
     fails = {(r["backend"], r["check"]) for r in rows if r["result"] == "FAIL"}
     assert fails == {(BLACKHOLE, "http:80/"), (BLACKHOLE, "gue:19523")}, p.stdout
     assert max(float(r["ms"]) for r in rows) <= TIMEOUT_MS + LATE_MS

@@ -14,7 +14,8 @@ from glbnet.paths import HEALTHCHECK as HC
 from glbnet.paths import SOURCE_ROOT
 from hcnet import HASH_KEY, SEED
 
-EXIT_OK, EXIT_DOWN, EXIT_USAGE, EXIT_INVALID, EXIT_SYSTEM = 0, 1, 2, 3, 4
+# common/exit_status.h: the same for every glb program
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_SYSTEM, EXIT_DOWN = 0, 1, 2, 3, 4
 
 
 def run(*args):

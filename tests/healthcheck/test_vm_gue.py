@@ -59,5 +59,5 @@ def test_a_proxy_with_its_tunnel_down_fails(vm_run):
     assert row["result"] == "FAIL" and row["health"] == "DOWN", vm_run.stdout
 
 
-def test_once_exits_1_when_a_proxy_is_down(vm_run):
-    assert vm_run.returncode == 1, vm_run.stdout + vm_run.stderr
+def test_once_exits_4_when_a_proxy_is_down(vm_run):
+    assert vm_run.returncode == 4, vm_run.stdout + vm_run.stderr  # a backend is down
