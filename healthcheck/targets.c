@@ -12,6 +12,21 @@
 /* ICMP destination unreachable code 3: nothing listens on that UDP port. */
 #define ICMP_PORT_UNREACH_CODE 3
 
+/* RFC 792 and RFC 1812's destination unreachable codes, as an operator reads them. */
+static const char *const unreach_names[] = {
+	[0] = "network unreachable",
+	[1] = "host unreachable (no neighbour answered ARP, or a router says so)",
+	[2] = "protocol unreachable",
+	[3] = "port unreachable",
+	[4] = "fragmentation needed",
+	[5] = "source route failed",
+	[6] = "destination network unknown",
+	[7] = "destination host unknown",
+	[9] = "network administratively prohibited",
+	[10] = "host administratively prohibited",
+	[13] = "communication administratively prohibited (a firewall)",
+};
+
 static const char no_uri[] = "";
 
 static const char *const type_names[GLB_HC_TYPE_COUNT] = {
@@ -50,7 +65,11 @@ const char *glb_hc_result_describe(const struct glb_hc_result *r, char *buf, siz
 		return buf;
 	}
 	if (r->icmp_code != GLB_HC_NO_ICMP) {
-		snprintf(buf, cap, "ICMP destination unreachable, code %d", r->icmp_code);
+		if (r->icmp_code >= 0 && (size_t)r->icmp_code < ARRAY_SIZE(unreach_names) &&
+		    unreach_names[r->icmp_code])
+			snprintf(buf, cap, "ICMP %s", unreach_names[r->icmp_code]);
+		else
+			snprintf(buf, cap, "ICMP destination unreachable, code %d", r->icmp_code);
 		return buf;
 	}
 	switch (r->reason) {

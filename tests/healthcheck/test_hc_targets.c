@@ -181,6 +181,32 @@ START_TEST(test_reload_keeps_the_state_of_checks_that_remain)
 }
 END_TEST
 
+/* An ICMP error names what it means: an operator reads "host unreachable", not "code 1". */
+START_TEST(test_icmp_unreachable_codes_are_described_in_words)
+{
+	static const struct {
+		int code;
+		const char *want;
+	} cases[] = {
+		{ 1, "ICMP host unreachable" },
+		{ 3, "ICMP port unreachable" },
+		{ 13, "administratively prohibited" },
+		{ 8, "ICMP destination unreachable, code 8" }, /* obsolete: the number */
+		{ 200, "ICMP destination unreachable, code 200" },
+	};
+	char buf[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct glb_hc_result r = { .reason = GLB_HC_REASON_UNREACHABLE,
+					   .icmp_code = cases[i].code };
+
+		glb_hc_result_describe(&r, buf, sizeof(buf));
+		ck_assert_msg(strstr(buf, cases[i].want), "code %d: \"%s\"", cases[i].code, buf);
+	}
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
 	Suite *s = suite_create("hc_targets");
@@ -191,9 +217,11 @@ static Suite *targets_suite(void)
 	tcase_add_test(tc, test_backends_keep_their_place_state_and_source_health);
 	tcase_add_test(tc, test_backend_health_is_the_and_of_its_checks);
 	tcase_add_test(tc, test_reload_keeps_the_state_of_checks_that_remain);
+	tcase_add_test(tc, test_icmp_unreachable_codes_are_described_in_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
+
 
 int main(void)
 {
