@@ -1,14 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * Which table, which row, which hops (SPEC §5).  The tables are trusted to
- * have passed the loader's checks; counts are still clamped to the arrays so
- * that a bad table can misroute but never read out of bounds.
- */
-#include "packet.h"
+/* Which table a flow goes to (SPEC §5), bind by bind. */
+#include "classify.h"
 
-#include <string.h>
-
-#include "fastpath.h"
 #include "flow_hash.h"
 
 #define IPV4_PREFIX_MAX 32
@@ -53,8 +46,8 @@ static bool prefix_contains(const struct glb_fmt_bind *b, uint8_t family, const 
 	return true;
 }
 
-bool glb_bind_matches(const struct glb_fmt_bind *b, uint8_t family, const uint8_t addr[16],
-		      uint8_t proto, uint16_t port)
+bool glb_classify_bind_matches(const struct glb_fmt_bind *b, uint8_t family,
+			       const uint8_t addr[16], uint8_t proto, uint16_t port)
 {
 	return b->proto == proto && port >= b->port_start && port <= b->port_end &&
 	       prefix_contains(b, family, addr);
@@ -65,8 +58,8 @@ static bool table_matches(const struct glb_fmt_table *t, const struct glb_flow *
 	uint32_t i, n = table_num_binds(t);
 
 	for (i = 0; i < n; i++)
-		if (glb_bind_matches(&t->binds[i], flow->family, flow->dst, flow->proto,
-				     flow->dport))
+		if (glb_classify_bind_matches(&t->binds[i], flow->family, flow->dst, flow->proto,
+					      flow->dport))
 			return true;
 	return false;
 }
@@ -134,8 +127,8 @@ static int classify_fragment(const struct glb_fmt_table *tables, uint32_t num_ta
 	return found;
 }
 
-int glb_classify(const struct glb_fmt_table *tables, uint32_t num_tables,
-		 const struct glb_flow *flow, const struct glb_classify_opts *opts)
+int glb_classify_flow(const struct glb_fmt_table *tables, uint32_t num_tables,
+		      const struct glb_flow *flow, const struct glb_classify_opts *opts)
 {
 	uint32_t i;
 
@@ -149,32 +142,4 @@ int glb_classify(const struct glb_fmt_table *tables, uint32_t num_tables,
 		if (table_matches(&tables[i], flow))
 			return (int)i;
 	return -GLB_DROP_NO_MATCH;
-}
-
-uint64_t glb_flow_hash(const struct glb_flow *flow, unsigned fields, const uint8_t key[16])
-{
-	return glb_flow_hash_inline(flow, fields, key);
-}
-
-void glb_route_hash(const struct glb_fmt_table *t, const struct glb_flow *flow,
-		    const struct glb_classify_opts *opts, uint64_t hash[2])
-{
-	hash[0] = glb_flow_hash(flow, opts->hash_fields, t->hash_key);
-	hash[1] = opts->alt_hash_fields ? glb_flow_hash(flow, opts->alt_hash_fields, t->hash_key) :
-					  0;
-}
-
-enum glb_verdict glb_route_hashed(const struct glb_fmt_table *t, const uint64_t hash[2],
-				  const struct glb_classify_opts *opts, struct glb_route *route)
-{
-	return glb_fp_route(t, hash, opts->alt_hash_fields != 0, route);
-}
-
-enum glb_verdict glb_route_flow(const struct glb_fmt_table *t, const struct glb_flow *flow,
-				const struct glb_classify_opts *opts, struct glb_route *route)
-{
-	uint64_t hash[2];
-
-	glb_route_hash(t, flow, opts, hash);
-	return glb_route_hashed(t, hash, opts, route);
 }

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow_hash.h"
 #include "json_util.h"
-#include "packet.h"
 
 #define U16_MAX 65535
 /* Top-level members are reported by key alone: "hash_fields: ...". */

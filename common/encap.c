@@ -1,41 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The outer headers the director puts in front of a received IP packet
- * (SPEC §6): Ethernet, IPv4, UDP to the GUE port, GUE with GLB's private
- * data listing the hops after the primary.  Written byte by byte in network
- * order, so the layout does not depend on struct packing or host order.
+ * The reference writer of the outer headers (SPEC §6), and the template the
+ * data path writes from.  Written byte by byte in network order, so the
+ * layout does not depend on struct packing or host order.
  */
-#include "packet.h"
-#include "fastpath.h"
-#include "proto.h"
-#include "wire.h"
+#include "encap.h"
 
 #include <netinet/in.h>
 #include <string.h>
 
-/* A fixed-size writer: each put_* advances p. */
-size_t glb_encap_hdr_len(const struct glb_route *route)
-{
-	return glb_fp_hdr_len(route);
-}
-
-/*
- * The sum runs over big-endian 16-bit words, so the result is a number to be
- * stored big-endian; over a header whose checksum is right it is 0.
- */
-uint16_t glb_ipv4_hdr_csum(const uint8_t *hdr, size_t hdr_len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < hdr_len; i += 2)
-		sum += (uint32_t)(hdr[i] << 8 | hdr[i + 1]);
-	if (hdr_len & 1)
-		sum += (uint32_t)hdr[hdr_len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
+#include "csum.h"
+#include "proto.h"
+#include "wire.h"
 
 static uint8_t *put_ipv4(uint8_t *p, const struct glb_encap_params *params,
 			 const struct glb_route *route, size_t tot_len)
@@ -52,7 +28,7 @@ static uint8_t *put_ipv4(uint8_t *p, const struct glb_encap_params *params,
 	p = glb_put16(p, 0);                 /* checksum, filled in below */
 	p = glb_put_bytes(p, params->src_ip, sizeof(params->src_ip));
 	p = glb_put_bytes(p, &route->hops[0], sizeof(route->hops[0]));
-	glb_put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_HDR_LEN));
+	glb_put16(ip + IPV4_CSUM_OFF, glb_csum_compute(ip, IPV4_HDR_LEN));
 	return p;
 }
 
@@ -76,10 +52,10 @@ static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner
 size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *params,
 		       const struct glb_route *route, const struct glb_flow *flow)
 {
-	struct glb_fp_outer o;
+	struct glb_encap_outer o;
 	uint8_t *p = hdr;
 
-	if (!glb_fp_outer(cap, route, flow, &o))
+	if (!glb_encap_prepare(cap, route, flow, &o))
 		return 0;
 
 	p = glb_put_bytes(p, params->dst_mac, ETH_ALEN);
@@ -121,10 +97,4 @@ void glb_encap_tmpl_init(struct glb_encap_tmpl *t, const struct glb_encap_params
 	glb_put16(t->hdr + UDP_LEN_OFF, 0);
 	t->ip_sum = sum16(ip, IPV4_HDR_LEN);
 	t->csum_offload = false;
-}
-
-size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct glb_encap_tmpl *t,
-			    const struct glb_route *route, const struct glb_flow *flow)
-{
-	return glb_fp_encap(hdr, cap, t, route, flow);
 }

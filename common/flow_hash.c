@@ -70,7 +70,7 @@ static inline AVX2 __m256i rotl32(__m256i x)
 	} while (0)
 
 /* Slots i..i+3, nw words each. */
-static inline AVX2 void sip4(const struct glb_hash_batch *b, unsigned i, unsigned nw,
+static inline AVX2 void sip4(const struct glb_flow_hash_batch *b, unsigned i, unsigned nw,
 			     uint64_t *out)
 {
 	__m256i v0, v1, v2, v3, w;
@@ -96,7 +96,7 @@ static inline AVX2 void sip4(const struct glb_hash_batch *b, unsigned i, unsigne
  * set's rounds are a chain of dependent operations that leaves the vector
  * pipes half idle.
  */
-static inline AVX2 void sip8(const struct glb_hash_batch *b, unsigned i, unsigned nw,
+static inline AVX2 void sip8(const struct glb_flow_hash_batch *b, unsigned i, unsigned nw,
 			     uint64_t *out)
 {
 	__m256i a0, a1, a2, a3, b0, b1, b2, b3, w, x;
@@ -129,7 +129,8 @@ static inline AVX2 void sip8(const struct glb_hash_batch *b, unsigned i, unsigne
 }
 
 /* Do slots i..i+k-1 all hold messages of nw words? */
-static inline bool same_len(const struct glb_hash_batch *b, unsigned i, unsigned k, unsigned nw)
+static inline bool same_len(const struct glb_flow_hash_batch *b, unsigned i, unsigned k,
+			    unsigned nw)
 {
 	unsigned j;
 
@@ -139,39 +140,39 @@ static inline bool same_len(const struct glb_hash_batch *b, unsigned i, unsigned
 	return true;
 }
 
-static AVX2 void batch_run_avx2(const struct glb_hash_batch *b, unsigned n, uint64_t *out)
+static AVX2 void batch_run_avx2(const struct glb_flow_hash_batch *b, unsigned n, uint64_t *out)
 {
 	unsigned i = 0, j, nw;
 
 	while (i + LANES <= n) {
 		nw = b->nw[i];
-		if (nw >= 1 && nw <= GLB_HASH_MSG_WORDS && i + 2 * LANES <= n &&
+		if (nw >= 1 && nw <= GLB_FLOW_HASH_MSG_WORDS && i + 2 * LANES <= n &&
 		    same_len(b, i, 2 * LANES, nw)) {
 			sip8(b, i, nw, out);
 			i += 2 * LANES;
-		} else if (nw >= 1 && nw <= GLB_HASH_MSG_WORDS && same_len(b, i, LANES, nw)) {
+		} else if (nw >= 1 && nw <= GLB_FLOW_HASH_MSG_WORDS && same_len(b, i, LANES, nw)) {
 			sip4(b, i, nw, out);
 			i += LANES;
 		} else {
 			/* mixed lengths: one at a time */
 			for (j = 0; j < LANES; j++, i++)
-				out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i],
-							    b->k0[i], b->k1[i]);
+				out[i] = glb_flow_hash_words(&b->w[0][i], GLB_FLOW_HASH_BATCH_MAX,
+							     b->nw[i], b->k0[i], b->k1[i]);
 		}
 	}
 	for (; i < n; i++)
-		out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i], b->k0[i],
-					    b->k1[i]);
+		out[i] = glb_flow_hash_words(&b->w[0][i], GLB_FLOW_HASH_BATCH_MAX, b->nw[i],
+					     b->k0[i], b->k1[i]);
 }
 
-bool glb_hash_simd_available(void)
+bool glb_flow_hash_simd_available(void)
 {
 	return __builtin_cpu_supports("avx2");
 }
 
 #else
 
-bool glb_hash_simd_available(void)
+bool glb_flow_hash_simd_available(void)
 {
 	return false;
 }
@@ -185,26 +186,26 @@ static bool simd_on(void)
 	int s = __atomic_load_n(&simd_state, __ATOMIC_RELAXED);
 
 	if (s < 0) {
-		s = glb_hash_simd_available();
+		s = glb_flow_hash_simd_available();
 		__atomic_store_n(&simd_state, s, __ATOMIC_RELAXED);
 	}
 	return s;
 }
 
-bool glb_hash_simd_set(bool on)
+bool glb_flow_hash_simd_set(bool on)
 {
 	bool was = simd_on();
 
-	__atomic_store_n(&simd_state, on && glb_hash_simd_available(), __ATOMIC_RELAXED);
+	__atomic_store_n(&simd_state, on && glb_flow_hash_simd_available(), __ATOMIC_RELAXED);
 	return was;
 }
 
-void glb_hash_batch_run(const struct glb_hash_batch *b, unsigned n, uint64_t *out)
+void glb_flow_hash_batch_run(const struct glb_flow_hash_batch *b, unsigned n, uint64_t *out)
 {
 	unsigned i;
 
-	if (n > GLB_HASH_BATCH_MAX)
-		n = GLB_HASH_BATCH_MAX;
+	if (n > GLB_FLOW_HASH_BATCH_MAX)
+		n = GLB_FLOW_HASH_BATCH_MAX;
 #ifdef GLB_HAVE_AVX2_KERNEL
 	if (n >= LANES && simd_on()) {
 		batch_run_avx2(b, n, out);
@@ -212,6 +213,6 @@ void glb_hash_batch_run(const struct glb_hash_batch *b, unsigned n, uint64_t *ou
 	}
 #endif
 	for (i = 0; i < n; i++)
-		out[i] = glb_hash_words_sip(&b->w[0][i], GLB_HASH_BATCH_MAX, b->nw[i], b->k0[i],
-					    b->k1[i]);
+		out[i] = glb_flow_hash_words(&b->w[0][i], GLB_FLOW_HASH_BATCH_MAX, b->nw[i],
+					     b->k0[i], b->k1[i]);
 }

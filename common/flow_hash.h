@@ -4,11 +4,12 @@
  * order src address, dst address, src port, dst port) in two steps, so that
  * a burst can build every packet's message first and hash them together:
  *
- *   glb_hash_msg_build   the message as the 64-bit words SipHash absorbs,
- *                        built in registers
- *   glb_hash_words_sip   SipHash-2-4 of one message
- *   glb_hash_batch_*     of a burst's, eight or four at a time with AVX2
- *                        where the CPU has it
+ *   glb_flow_hash_msg_build  the message as the 64-bit words SipHash
+ *                            absorbs, built in registers
+ *   glb_flow_hash_words      SipHash-2-4 of one message
+ *   glb_flow_hash_one        both, for one flow
+ *   glb_flow_hash_batch_*    a burst's, eight or four at a time with AVX2
+ *                            where the CPU has it
  *
  * Assembling the message in a byte buffer and reading it back as 64-bit
  * words made every hash wait on a failed store-to-load forward (small
@@ -16,25 +17,35 @@
  * An IPv4 message is at most 12 bytes (two words); an IPv6 message absorbs
  * each address as two whole words and keeps only the ports for the last.
  *
- * glb_flow_hash (packet.h) is build + words_sip; tests compare both paths with a
- * reference SipHash over the concatenated bytes for every field selection.
+ * Tests compare both paths with a reference SipHash over the concatenated
+ * bytes for every field selection.
  */
 #ifndef GLB_FLOW_HASH_H
 #define GLB_FLOW_HASH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "packet.h"
+#include "parse.h"
 #include "siphash.h"
 
-/* Words of the longest message: 16 + 16 + 2 + 2 bytes, plus the length byte's word. */
-#define GLB_HASH_MSG_WORDS 5
+/* Hash field selection (director.conf "hash_fields"), a bit set. */
+enum glb_hash_field {
+	GLB_HASH_SRC_ADDR = 1 << 0,
+	GLB_HASH_DST_ADDR = 1 << 1,
+	GLB_HASH_SRC_PORT = 1 << 2,
+	GLB_HASH_DST_PORT = 1 << 3,
+};
+#define GLB_HASH_PORTS (GLB_HASH_SRC_PORT | GLB_HASH_DST_PORT)
+#define GLB_HASH_DEFAULT GLB_HASH_SRC_ADDR
 
+/* Words of the longest message: 16 + 16 + 2 + 2 bytes, plus the length byte's word. */
+#define GLB_FLOW_HASH_MSG_WORDS 5
 
 /* Read n (2, 4 or 8) bytes as a little-endian value, as SipHash reads its message. */
-static inline uint64_t glb_fh_le(const uint8_t *p, unsigned n)
+static inline uint64_t glb_flow_hash_load_le(const uint8_t *p, unsigned n)
 {
 	uint64_t v = 0;
 
@@ -50,7 +61,7 @@ static inline uint64_t glb_fh_le(const uint8_t *p, unsigned n)
 }
 
 /* A port (host order) as the two message bytes it is (network order), read little-endian. */
-static inline uint64_t glb_fh_port(uint16_t port)
+static inline uint64_t glb_flow_hash_load_port(uint16_t port)
 {
 	return (uint64_t)(uint16_t)(port >> 8 | port << 8);
 }
@@ -61,8 +72,8 @@ static inline uint64_t glb_fh_port(uint16_t port)
  * the message length).  fields: enum glb_hash_field bits, never 0 (the
  * config loader refuses 0).
  */
-static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const struct glb_flow *flow,
-					  unsigned fields)
+static inline unsigned glb_flow_hash_msg_build(uint64_t *w, size_t stride,
+					       const struct glb_flow *flow, unsigned fields)
 {
 	uint64_t tail = 0;
 	unsigned n = 0, t = 0, nw = 0; /* message bytes, bytes in tail, full words */
@@ -71,19 +82,19 @@ static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const stru
 		unsigned __int128 acc = 0;
 
 		if (fields & GLB_HASH_SRC_ADDR) {
-			acc |= (unsigned __int128)glb_fh_le(flow->src, 4) << (8 * n);
+			acc |= (unsigned __int128)glb_flow_hash_load_le(flow->src, 4) << (8 * n);
 			n += 4;
 		}
 		if (fields & GLB_HASH_DST_ADDR) {
-			acc |= (unsigned __int128)glb_fh_le(flow->dst, 4) << (8 * n);
+			acc |= (unsigned __int128)glb_flow_hash_load_le(flow->dst, 4) << (8 * n);
 			n += 4;
 		}
 		if (fields & GLB_HASH_SRC_PORT) {
-			acc |= (unsigned __int128)glb_fh_port(flow->sport) << (8 * n);
+			acc |= (unsigned __int128)glb_flow_hash_load_port(flow->sport) << (8 * n);
 			n += 2;
 		}
 		if (fields & GLB_HASH_DST_PORT) {
-			acc |= (unsigned __int128)glb_fh_port(flow->dport) << (8 * n);
+			acc |= (unsigned __int128)glb_flow_hash_load_port(flow->dport) << (8 * n);
 			n += 2;
 		}
 		if (n >= 8) {
@@ -94,21 +105,21 @@ static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const stru
 	} else {
 		/* 16-byte addresses: always whole words, only the ports are left over */
 		if (fields & GLB_HASH_SRC_ADDR) {
-			w[stride * nw++] = glb_fh_le(flow->src, 8);
-			w[stride * nw++] = glb_fh_le(flow->src + 8, 8);
+			w[stride * nw++] = glb_flow_hash_load_le(flow->src, 8);
+			w[stride * nw++] = glb_flow_hash_load_le(flow->src + 8, 8);
 			n += 16;
 		}
 		if (fields & GLB_HASH_DST_ADDR) {
-			w[stride * nw++] = glb_fh_le(flow->dst, 8);
-			w[stride * nw++] = glb_fh_le(flow->dst + 8, 8);
+			w[stride * nw++] = glb_flow_hash_load_le(flow->dst, 8);
+			w[stride * nw++] = glb_flow_hash_load_le(flow->dst + 8, 8);
 			n += 16;
 		}
 		if (fields & GLB_HASH_SRC_PORT) {
-			tail |= glb_fh_port(flow->sport) << (8 * t);
+			tail |= glb_flow_hash_load_port(flow->sport) << (8 * t);
 			t += 2;
 		}
 		if (fields & GLB_HASH_DST_PORT) {
-			tail |= glb_fh_port(flow->dport) << (8 * t);
+			tail |= glb_flow_hash_load_port(flow->dport) << (8 * t);
 			t += 2;
 		}
 		n += t;
@@ -118,8 +129,8 @@ static inline unsigned glb_hash_msg_build(uint64_t *w, size_t stride, const stru
 }
 
 /* SipHash-2-4 of the nw message words at w[0], w[stride], ... under key (k0, k1). */
-static inline uint64_t glb_hash_words_sip(const uint64_t *w, size_t stride, unsigned nw,
-					  uint64_t k0, uint64_t k1)
+static inline uint64_t glb_flow_hash_words(const uint64_t *w, size_t stride, unsigned nw,
+					   uint64_t k0, uint64_t k1)
 {
 	struct glb_siphash_state s;
 	unsigned i;
@@ -130,51 +141,56 @@ static inline uint64_t glb_hash_words_sip(const uint64_t *w, size_t stride, unsi
 	return glb_siphash_final(s, w[stride * (nw - 1)]);
 }
 
-static inline uint64_t glb_flow_hash_inline(const struct glb_flow *flow, unsigned fields,
-					    const uint8_t key[16])
+/* SipHash of one flow's selected fields under key (SPEC §5); the row is the result & 0xffff. */
+static inline uint64_t glb_flow_hash_one(const struct glb_flow *flow, unsigned fields,
+					 const uint8_t key[16])
 {
-	uint64_t w[GLB_HASH_MSG_WORDS];
-	unsigned nw = glb_hash_msg_build(w, 1, flow, fields);
+	uint64_t w[GLB_FLOW_HASH_MSG_WORDS];
+	unsigned nw = glb_flow_hash_msg_build(w, 1, flow, fields);
 
-	return glb_hash_words_sip(w, 1, nw, glb_fh_le(key, 8), glb_fh_le(key + 8, 8));
+	return glb_flow_hash_words(w, 1, nw, glb_flow_hash_load_le(key, 8),
+				   glb_flow_hash_load_le(key + 8, 8));
 }
 
 /*
  * A burst's messages, laid out for the vector unit: word j of message i is
  * w[j][i], so four messages' words are one load.  Fill slots 0..n-1 with
- * glb_hash_batch_add, then glb_hash_batch_run.
+ * glb_flow_hash_batch_add, then glb_flow_hash_batch_run.
  */
-#define GLB_HASH_BATCH_MAX 128
-struct glb_hash_batch {
-	uint64_t w[GLB_HASH_MSG_WORDS][GLB_HASH_BATCH_MAX];
-	uint64_t k0[GLB_HASH_BATCH_MAX], k1[GLB_HASH_BATCH_MAX]; /* the key, read little-endian */
-	uint8_t nw[GLB_HASH_BATCH_MAX];
+#define GLB_FLOW_HASH_BATCH_MAX 128
+struct glb_flow_hash_batch {
+	uint64_t w[GLB_FLOW_HASH_MSG_WORDS][GLB_FLOW_HASH_BATCH_MAX];
+	/* the key, read little-endian */
+	uint64_t k0[GLB_FLOW_HASH_BATCH_MAX], k1[GLB_FLOW_HASH_BATCH_MAX];
+	uint8_t nw[GLB_FLOW_HASH_BATCH_MAX];
 };
 
-static inline void glb_hash_batch_add(struct glb_hash_batch *b, unsigned i,
-				      const struct glb_flow *flow, unsigned fields, uint64_t k0,
-				      uint64_t k1)
+static inline void glb_flow_hash_batch_add(struct glb_flow_hash_batch *b, unsigned i,
+					   const struct glb_flow *flow, unsigned fields,
+					   uint64_t k0, uint64_t k1)
 {
-	b->nw[i] = (uint8_t)glb_hash_msg_build(&b->w[0][i], GLB_HASH_BATCH_MAX, flow, fields);
+	b->nw[i] = (uint8_t)glb_flow_hash_msg_build(&b->w[0][i], GLB_FLOW_HASH_BATCH_MAX, flow,
+						    fields);
 	b->k0[i] = k0;
 	b->k1[i] = k1;
 }
 
 /*
- * out[i] = the SipHash of slot i, for i < n (<= GLB_HASH_BATCH_MAX).
+ * out[i] = the SipHash of slot i, for i < n (<= GLB_FLOW_HASH_BATCH_MAX).
  * Aligned runs of four or eight messages of equal length go through the
  * AVX2 kernel when the CPU has AVX2 and it is not turned off; the rest are
  * hashed one at a time.
  */
-void glb_hash_batch_run(const struct glb_hash_batch *b, unsigned n, uint64_t *out);
+void glb_flow_hash_batch_run(const struct glb_flow_hash_batch *b, unsigned n, uint64_t *out);
 
 /* Is the AVX2 kernel usable on this CPU? */
-bool glb_hash_simd_available(void);
+bool glb_flow_hash_simd_available(void);
 /*
- * Whether glb_hash_batch_run may use it: initially glb_hash_simd_available();
- * tests and benchmarks turn it off to measure or check the scalar path.
- * Returns the previous value; cannot turn it on where it is not available.
+ * Whether glb_flow_hash_batch_run may use it: initially
+ * glb_flow_hash_simd_available(); tests and benchmarks turn it off to
+ * measure or check the scalar path.  Returns the previous value; cannot
+ * turn it on where it is not available.
  */
-bool glb_hash_simd_set(bool on);
+bool glb_flow_hash_simd_set(bool on);
 
 #endif

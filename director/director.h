@@ -17,8 +17,9 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "classify.h"
 #include "director_config.h"
-#include "packet.h"
+#include "encap.h"
 #include "stats.h"
 
 /* Packets per RX/TX burst: DPDK's customary size, one cache line of pointers x4. */

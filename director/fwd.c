@@ -4,9 +4,12 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 
+#include "classify.h"
+#include "encap.h"
 #include "exception.h"
-#include "fastpath.h"
 #include "flow_hash.h"
+#include "parse.h"
+#include "route.h"
 
 /*
  * Headers are parsed from a view of at most this many bytes, copied out
@@ -26,7 +29,7 @@ static inline bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
 			       uint16_t tx_port, enum glb_stat *why)
 {
 	const struct glb_encap_tmpl *tmpl = &d->encap_tmpl[tx_port];
-	uint16_t hdr_len = (uint16_t)glb_fp_hdr_len(route);
+	uint16_t hdr_len = (uint16_t)glb_encap_hdr_len(route);
 	uint8_t *hdr;
 
 	/* the outer IPv4 packet must fit the TX port's MTU: never silently lost */
@@ -46,7 +49,7 @@ static inline bool encapsulate(const struct glb_director *d, struct rte_mbuf *m,
 			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - flow->l3_len));
 		hdr = (uint8_t *)rte_pktmbuf_prepend(m, hdr_len);
 	}
-	if (!hdr || glb_fp_encap(hdr, hdr_len, tmpl, route, flow) != hdr_len) {
+	if (!hdr || glb_encap_write_tmpl(hdr, hdr_len, tmpl, route, flow) != hdr_len) {
 		*why = GLB_STAT_NO_HEADROOM;
 		return false;
 	}
@@ -93,7 +96,7 @@ static inline int classify_l4(const struct glb_director *d, const struct glb_tab
 	    memo->dport == f->dport &&
 	    (alen == 4 ? memcmp(memo->dst, f->dst, 4) : memcmp(memo->dst, f->dst, 16)) == 0)
 		return memo->table;
-	memo->table = glb_classify(tf->tables, tf->num_tables, f, &d->opts);
+	memo->table = glb_classify_flow(tf->tables, tf->num_tables, f, &d->opts);
 	memo->valid = true;
 	memo->family = f->family;
 	memo->proto = f->proto;
@@ -117,7 +120,7 @@ static inline enum glb_verdict classify_one(const struct glb_director *d,
 	enum glb_verdict v;
 
 	if (likely(m->nb_segs == 1) &&
-	    glb_fp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, len, &st->flow)) {
+	    glb_parse_simple(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, len, &st->flow)) {
 		if (!tf)
 			return GLB_DROP_NO_MATCH;
 		st->table = classify_l4(d, tf, &st->flow, memo);
@@ -127,17 +130,18 @@ static inline enum glb_verdict classify_one(const struct glb_director *d,
 		/* rte_pktmbuf_read fails only when the chain holds less than pkt_len says */
 		if (!view)
 			return GLB_DROP_MALFORMED;
-		v = glb_packet_parse_view(view, view_len, len, &st->flow);
+		v = glb_parse_view(view, view_len, len, &st->flow);
 		if (v != GLB_OK)
 			return v;
 		if (!tf)
 			return GLB_DROP_NO_MATCH;
-		st->table = glb_classify(tf->tables, tf->num_tables, &st->flow, &d->opts);
+		st->table = glb_classify_flow(tf->tables, tf->num_tables, &st->flow, &d->opts);
 	}
 	return st->table < 0 ? (enum glb_verdict)-st->table : GLB_OK;
 }
 
-_Static_assert(2 * GLB_FWD_BURST_MAX <= GLB_HASH_BATCH_MAX, "a burst's main and alt messages fit a batch");
+_Static_assert(2 * GLB_FWD_BURST_MAX <= GLB_FLOW_HASH_BATCH_MAX,
+	       "a burst's main and alt messages fit a batch");
 
 enum fwd_result {
 	FWD_SEND,   /* encapsulated, to transmit */
@@ -157,8 +161,7 @@ static inline enum fwd_result fwd_one(const struct glb_director *d,
 	unsigned t;
 
 	if (v == GLB_OK)
-		v = glb_fp_route(&tf->tables[st->table], st->hash, d->opts.alt_hash_fields != 0,
-				 &route);
+		v = glb_route_hashed(&tf->tables[st->table], st->hash, &d->opts, &route);
 	if (unlikely(v != GLB_OK)) {
 		if (d->exception_port >= 0 && glb_exception_wants(v))
 			return FWD_KERNEL;
@@ -193,7 +196,7 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 	unsigned rx_slot = glb_stats_port_slot(rx_port), alt = d->opts.alt_hash_fields != 0;
 	struct rte_mbuf *kernel[GLB_FWD_BURST_MAX];
 	struct fwd_state st[GLB_FWD_BURST_MAX];
-	struct glb_hash_batch hb;
+	struct glb_flow_hash_batch hb;
 	uint64_t hash[2 * GLB_FWD_BURST_MAX];
 	uint8_t owner[2 * GLB_FWD_BURST_MAX]; /* the packet of each message */
 	struct classify_memo memo = { .valid = false };
@@ -209,17 +212,18 @@ uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx 
 		if (st[i].verdict != GLB_OK)
 			continue;
 		key = tf->tables[st[i].table].hash_key;
-		k0 = glb_fh_le(key, 8);
-		k1 = glb_fh_le(key + 8, 8);
+		k0 = glb_flow_hash_load_le(key, 8);
+		k1 = glb_flow_hash_load_le(key + 8, 8);
 		st[i].hash[1] = 0;
 		owner[nh] = (uint8_t)i;
-		glb_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.hash_fields, k0, k1);
+		glb_flow_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.hash_fields, k0, k1);
 		if (alt) {
 			owner[nh] = (uint8_t)(i | 0x80);
-			glb_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.alt_hash_fields, k0, k1);
+			glb_flow_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.alt_hash_fields, k0,
+						k1);
 		}
 	}
-	glb_hash_batch_run(&hb, nh, hash);
+	glb_flow_hash_batch_run(&hb, nh, hash);
 	for (i = 0; i < nh; i++) {
 		struct fwd_state *s = &st[owner[i] & 0x7f];
 

@@ -10,8 +10,8 @@
 
 #include <rte_common.h>
 
-#include "packet.h"
 #include "table_format.h"
+#include "verdict.h"
 
 /* Tables and ports with their own counters; the rest share the last slot. */
 #define GLB_STATS_TABLES 32

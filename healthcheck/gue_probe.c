@@ -4,8 +4,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "csum.h"
 #include "gue.h"
-#include "packet.h"
 #include "wire.h"
 
 #define IPV4_VERSION 4
@@ -83,7 +83,7 @@ size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
 	p = glb_put16(p, 0); /* checksum, below */
 	p = glb_put_bytes(p, src, 4);
 	p = glb_put_bytes(p, dst, 4);
-	glb_put16(ip + IPV4_CSUM_OFF, glb_ipv4_hdr_csum(ip, IPV4_MIN_HDR_LEN));
+	glb_put16(ip + IPV4_CSUM_OFF, glb_csum_compute(ip, IPV4_MIN_HDR_LEN));
 	icmp = p;
 	p = glb_put8(p, ICMP_ECHO_REQUEST);
 	p = glb_put8(p, 0); /* code */
@@ -92,7 +92,7 @@ size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
 	p = glb_put16(p, echo_seq);
 	p = glb_put_bytes(p, GLB_HC_PROBE_PAYLOAD, GLB_HC_PROBE_PAYLOAD_LEN);
 	/* The Internet checksum of the ICMP message is the same sum as the IPv4 header's. */
-	glb_put16(icmp + ICMP_CSUM_OFF, glb_ipv4_hdr_csum(icmp, icmp_len));
+	glb_put16(icmp + ICMP_CSUM_OFF, glb_csum_compute(icmp, icmp_len));
 	return (size_t)(p - buf);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * route: "where does this client go?"  Classifies and hashes a flow with the
- * same code as the director (common/classify.c) and prints the row it lands
- * on and the proxies it is sent to.
+ * same code as the director (common/classify.c, common/route.c) and prints
+ * the row it lands on and the proxies it is sent to.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,8 +13,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "classify.h"
 #include "director_config.h"
-#include "packet.h"
+#include "flow_hash.h"
+#include "parse.h"
+#include "route.h"
 #include "table.h"
 
 static const char usage[] =
@@ -256,7 +259,7 @@ static int route_one(const struct route_args *a, const struct glb_table_file *tf
 		     const struct glb_classify_opts *opts)
 {
 	struct glb_route r;
-	int t = glb_classify(tf->tables, tf->num_tables, &a->flow, opts);
+	int t = glb_classify_flow(tf->tables, tf->num_tables, &a->flow, opts);
 
 	if (t == -GLB_DROP_NO_MATCH) {
 		fprintf(stderr, "%s: route: no table has a bind for that destination, protocol "

@@ -5,9 +5,9 @@
  * hash, route and encapsulate each of a set of in-memory frames, two ways,
  * in one process, alternating rounds so that both see the same machine:
  *
- *   reference  glb_packet_parse_view, glb_route_flow, glb_encap_write:
+ *   reference  glb_parse_view, glb_route_flow, glb_encap_write:
  *              one packet at a time, the general code
- *   burst      what director/fwd.c does: glb_packet_parse_simple with the
+ *   burst      what director/fwd.c does: glb_parse_simple with the
  *              general parse as fallback, a first pass that builds each
  *              packet's hash message, one hash call for the burst's 32
  *              (AVX2 lanes where the CPU has them) that also prefetches
@@ -26,9 +26,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify.h"
 #include "diag.h"
+#include "encap.h"
 #include "flow_hash.h"
-#include "packet.h"
+#include "parse.h"
+#include "route.h"
 #include "table.h"
 
 #define BURST 32
@@ -93,9 +96,9 @@ static void run_reference(struct ctx *c)
 		int t;
 
 		memcpy(buf + HEADROOM, c->frames + (size_t)i * FRAME_LEN, FRAME_LEN);
-		if (glb_packet_parse_view(buf + HEADROOM, FRAME_LEN, FRAME_LEN, &flow) != GLB_OK)
+		if (glb_parse_view(buf + HEADROOM, FRAME_LEN, FRAME_LEN, &flow) != GLB_OK)
 			continue;
-		t = glb_classify(c->tf->tables, c->tf->num_tables, &flow, &c->opts);
+		t = glb_classify_flow(c->tf->tables, c->tf->num_tables, &flow, &c->opts);
 		if (t < 0 || glb_route_flow(&c->tf->tables[t], &flow, &c->opts, &route) != GLB_OK)
 			continue;
 		size_t len = glb_encap_hdr_len(&route);
@@ -114,7 +117,7 @@ struct state {
 /* What director/fwd.c does to a burst, over plain buffers. */
 static void run_burst(struct ctx *c)
 {
-	static struct glb_hash_batch hb;
+	static struct glb_flow_hash_batch hb;
 	struct state st[BURST];
 	uint64_t hash[BURST];
 	uint8_t owner[BURST];
@@ -129,20 +132,21 @@ static void run_burst(struct ctx *c)
 
 			memcpy(f, c->frames + (size_t)(base + i) * FRAME_LEN, FRAME_LEN);
 			st[i].table = -1;
-			if (!glb_packet_parse_simple(f, FRAME_LEN, FRAME_LEN, &st[i].flow) &&
-			    glb_packet_parse_view(f, FRAME_LEN, FRAME_LEN, &st[i].flow) != GLB_OK)
+			if (!glb_parse_simple(f, FRAME_LEN, FRAME_LEN, &st[i].flow) &&
+			    glb_parse_view(f, FRAME_LEN, FRAME_LEN, &st[i].flow) != GLB_OK)
 				continue;
-			st[i].table = glb_classify(c->tf->tables, c->tf->num_tables, &st[i].flow,
-						   &c->opts);
+			st[i].table = glb_classify_flow(c->tf->tables, c->tf->num_tables,
+							&st[i].flow, &c->opts);
 			if (st[i].table < 0)
 				continue;
 			key = c->tf->tables[st[i].table].hash_key;
 			st[i].hash[1] = 0;
 			owner[nh] = (uint8_t)i;
-			glb_hash_batch_add(&hb, nh++, &st[i].flow, c->opts.hash_fields,
-					   glb_fh_le(key, 8), glb_fh_le(key + 8, 8));
+			glb_flow_hash_batch_add(&hb, nh++, &st[i].flow, c->opts.hash_fields,
+						glb_flow_hash_load_le(key, 8),
+						glb_flow_hash_load_le(key + 8, 8));
 		}
-		glb_hash_batch_run(&hb, nh, hash);
+		glb_flow_hash_batch_run(&hb, nh, hash);
 		for (i = 0; i < nh; i++) {
 			st[owner[i]].hash[0] = hash[i];
 			__builtin_prefetch(
@@ -179,10 +183,10 @@ static void timed(void (*fn)(struct ctx *), struct ctx *c, double *best)
 
 static void run_burst_scalar(struct ctx *c)
 {
-	bool was = glb_hash_simd_set(false);
+	bool was = glb_flow_hash_simd_set(false);
 
 	run_burst(c);
-	glb_hash_simd_set(was);
+	glb_flow_hash_simd_set(was);
 }
 
 int main(int argc, char **argv)
@@ -245,7 +249,8 @@ int main(int argc, char **argv)
 	printf("%-10s %8.1f %8.2f\n", "reference", best_ref / pk * 1e9, pk / best_ref / 1e6);
 	printf("%-10s %8.1f %8.2f   %.2fx the reference  (hash: %s)\n", "burst",
 	       best_burst / pk * 1e9, pk / best_burst / 1e6, best_ref / best_burst,
-	       glb_hash_simd_available() ? "AVX2, 8 or 4 lanes" : "one at a time: no AVX2 here");
+	       glb_flow_hash_simd_available() ? "AVX2, 8 or 4 lanes" :
+						"one at a time: no AVX2 here");
 	printf("%-10s %8.1f %8.2f   %.2fx the reference  (hash: one at a time)\n", "burst-1hash",
 	       best_scalar / pk * 1e9, pk / best_scalar / 1e6, best_ref / best_scalar);
 	glb_table_free(tf);

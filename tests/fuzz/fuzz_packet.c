@@ -9,7 +9,7 @@
  *     packet (its Ethernet padding dropped) parses to the same flow;
  *   - classify returns a table index or a drop verdict, nothing else;
  *   - a route's hops are backend addresses of the row its hash selects;
- *   - the fast path (glb_packet_parse_simple) accepts only what the general
+ *   - the fast path (glb_parse_simple) accepts only what the general
  *     parse accepts, with the same flow;
  *   - the outer headers are as long as announced, their lengths add up and
  *     the IPv4 header checksum verifies, and the header template writes the
@@ -21,17 +21,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "packet.h"
+#include "classify.h"
+#include "csum.h"
+#include "encap.h"
+#include "flow_hash.h"
+#include "parse.h"
+#include "proto.h"
+#include "route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NUM_TABLES 3
 #define NUM_BACKENDS 3
-#define ETH_HDR_LEN 14
-#define VLAN_TAG_LEN 4
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define UDP_HDR_LEN 8
 /* Every 7th row has no backend, so the no-backend path is reached often. */
 #define NO_BACKEND_ROW_EVERY 7
 
@@ -129,7 +130,7 @@ static void check_flow(const uint8_t *frame, size_t size, const struct glb_flow 
 	if (fl->kind == GLB_FLOW_FRAGMENT)
 		CHECK(fl->hint == 0);
 	/* only padding lies past the IP packet: without it, the same flow */
-	CHECK(glb_packet_parse(frame, end, &again) == GLB_OK);
+	CHECK(glb_parse_frame(frame, end, &again) == GLB_OK);
 	CHECK(memcmp(&again, fl, sizeof(again)) == 0);
 }
 
@@ -180,7 +181,7 @@ static void check_encap(const struct glb_route *rt, const struct glb_flow *fl)
 	}
 	CHECK(len == hdr_len);
 	CHECK(rd16(ip + 2) == ip_len);
-	CHECK(glb_ipv4_hdr_csum(ip, IPV4_HDR_LEN) == 0);
+	CHECK(glb_csum_compute(ip, IPV4_HDR_LEN) == 0);
 	CHECK(memcmp(ip + 16, &rt->hops[0], 4) == 0);
 	CHECK(rd16(udp + 2) == GLB_GUE_PORT);
 	CHECK(rd16(udp + 4) == ip_len - IPV4_HDR_LEN);
@@ -193,7 +194,7 @@ static void check_encap(const struct glb_route *rt, const struct glb_flow *fl)
 static void run(const struct glb_flow *fl, const struct glb_classify_opts *opts)
 {
 	struct glb_route rt;
-	int ti = glb_classify(tables, NUM_TABLES, fl, opts);
+	int ti = glb_classify_flow(tables, NUM_TABLES, fl, opts);
 
 	if (ti < 0) {
 		CHECK(ti == -GLB_DROP_NO_MATCH || ti == -GLB_DROP_FRAGMENT ||
@@ -230,9 +231,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!frame)
 		return 0;
 	memcpy(frame, data, size);
-	v = glb_packet_parse(frame, size, &fl);
+	v = glb_parse_frame(frame, size, &fl);
 	CHECK(v < GLB_VERDICT_COUNT);
-	if (glb_packet_parse_simple(frame, size, size, &fast))
+	if (glb_parse_simple(frame, size, size, &fast))
 		CHECK(v == GLB_OK && memcmp(&fast, &fl, sizeof(fl)) == 0);
 	if (v == GLB_OK) {
 		check_flow(frame, size, &fl);

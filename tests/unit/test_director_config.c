@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "director_config.h"
-#include "packet.h"
+#include "flow_hash.h"
 #include "testutil.h"
 
 /* GLB's distributor layout: lcore 1 receives, distributes and transmits; 2 and 3 work. */

@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
+#include "csum.h"
+#include "encap.h"
 #include "flow_hash.h"
-#include "packet.h"
+#include "parse.h"
+#include "route.h"
 #include "testutil.h"
+#include "verdict.h"
 
 #define NUM(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define FRAME_MAX 512
@@ -84,7 +89,7 @@ static void put_addr(struct frame *f, const char *s)
 	put(f, a, fam == GLB_FAMILY_IPV4 ? 4 : 16);
 }
 
-/* Independent of glb_ipv4_hdr_csum: folds the carry at every step. */
+/* Independent of glb_csum_compute: folds the carry at every step. */
 static uint16_t ref_csum(const uint8_t *p, size_t n)
 {
 	uint16_t sum = 0;
@@ -805,7 +810,7 @@ static enum glb_verdict parse_exact(const uint8_t *bytes, size_t len, struct glb
 
 	ck_assert_ptr_nonnull(copy);
 	memcpy(copy, bytes, len);
-	v = glb_packet_parse(copy, len, fl);
+	v = glb_parse_frame(copy, len, fl);
 	free(copy);
 	return v;
 }
@@ -876,7 +881,7 @@ START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
 
 		ck_assert_ptr_nonnull(view);
 		memcpy(view, f.b, n);
-		v = glb_packet_parse_view(view, n, f.len, &fl);
+		v = glb_parse_view(view, n, f.len, &fl);
 		free(view);
 		if (v == GLB_OK) {
 			ck_assert_msg(want == GLB_OK, "%s view %zu: ok, whole frame %s", c->name, n,
@@ -886,11 +891,11 @@ START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
 			ck_assert_int_eq(v, want);
 		}
 	}
-	/* the whole frame as its own view is what glb_packet_parse says */
-	ck_assert_int_eq(glb_packet_parse_view(f.b, f.len, f.len, &fl), want);
+	/* the whole frame as its own view is what glb_parse_frame says */
+	ck_assert_int_eq(glb_parse_view(f.b, f.len, f.len, &fl), want);
 	/* a view longer than the frame is a lie about the frame */
 	if (f.len > 0)
-		ck_assert_int_eq(glb_packet_parse_view(f.b, f.len, f.len - 1, &fl),
+		ck_assert_int_eq(glb_parse_view(f.b, f.len, f.len - 1, &fl),
 				 GLB_DROP_MALFORMED);
 }
 END_TEST
@@ -912,9 +917,9 @@ START_TEST(parse_simple_agrees_with_general_parse)
 		flen = f.len - lie;
 		for (n = 0; n <= flen; n++) {
 			memset(&fast, 0xa5, sizeof(fast));
-			if (!glb_packet_parse_simple(f.b, n, flen, &fast))
+			if (!glb_parse_simple(f.b, n, flen, &fast))
 				continue;
-			ck_assert_msg(glb_packet_parse_view(f.b, n, flen, &general) == GLB_OK,
+			ck_assert_msg(glb_parse_view(f.b, n, flen, &general) == GLB_OK,
 				      "%s view %zu of %zu: fast path accepted a packet the general "
 				      "parse refuses", c->name, n, flen);
 			ck_assert_msg(memcmp(&fast, &general, sizeof(fast)) == 0,
@@ -939,7 +944,7 @@ START_TEST(parse_simple_takes_plain_tcp_and_udp)
 		if (strcmp(parse_cases[i].name, name) != 0)
 			continue;
 		parse_cases[i].build(&f);
-		ck_assert_msg(glb_packet_parse_simple(f.b, f.len, f.len, &fl), "%s declined", name);
+		ck_assert_msg(glb_parse_simple(f.b, f.len, f.len, &fl), "%s declined", name);
 		return;
 	}
 	ck_abort_msg("no parse case named %s", name);
@@ -1064,7 +1069,7 @@ START_TEST(flow_hash_all_fields_is_siphash_vector_12)
 				     0x0a0b);
 	unsigned all = GLB_HASH_SRC_ADDR | GLB_HASH_DST_ADDR | GLB_HASH_PORTS;
 
-	ck_assert_uint_eq(glb_flow_hash(&fl, all, KEY_SEQ), vector_value(3));
+	ck_assert_uint_eq(glb_flow_hash_one(&fl, all, KEY_SEQ), vector_value(3));
 }
 END_TEST
 
@@ -1072,7 +1077,7 @@ START_TEST(flow_hash_default_is_siphash_of_source_address)
 {
 	struct glb_flow fl = make_flow(GLB_FLOW_L4, IPPROTO_TCP, "0.1.2.3", "9.9.9.9", 1, 2);
 
-	ck_assert_uint_eq(glb_flow_hash(&fl, GLB_HASH_DEFAULT, KEY_SEQ), vector_value(1));
+	ck_assert_uint_eq(glb_flow_hash_one(&fl, GLB_HASH_DEFAULT, KEY_SEQ), vector_value(1));
 }
 END_TEST
 
@@ -1115,12 +1120,12 @@ START_TEST(hash_msgs_batch_equals_reference)
 	static const uint8_t key_b[16] = { 0x9e, 0x37, 0x79, 0xb9, 0x7f, 0x4a, 0x7c, 0x15,
 					   0xf3, 0x9c, 0xc0, 0x60, 0x5c, 0xed, 0xc8, 0x34 };
 	enum { MAX = 70 };
-	struct glb_hash_batch *b = calloc(1, sizeof(*b));
+	struct glb_flow_hash_batch *b = calloc(1, sizeof(*b));
 	struct glb_flow flows[MAX];
 	const uint8_t *keys[MAX];
 	unsigned fields[MAX], n, i, simd;
 	uint64_t out[MAX];
-	bool was = glb_hash_simd_set(true);
+	bool was = glb_flow_hash_simd_set(true);
 
 	ck_assert_ptr_nonnull(b);
 	for (i = 0; i < MAX; i++) {
@@ -1138,14 +1143,15 @@ START_TEST(hash_msgs_batch_equals_reference)
 		/* every non-empty selection; from 24 on, runs of 8 and 4 of one selection */
 		fields[i] = i < 24 ? i % 15 + 1 : i < 48 ? GLB_HASH_SRC_ADDR : (i / 4) % 15 + 1;
 		keys[i] = i % 5 == 0 ? key_b : KEY_SEQ;
-		glb_hash_batch_add(b, i, &flows[i], fields[i], glb_fh_le(keys[i], 8),
-				   glb_fh_le(keys[i] + 8, 8));
+		glb_flow_hash_batch_add(b, i, &flows[i], fields[i],
+					glb_flow_hash_load_le(keys[i], 8),
+					glb_flow_hash_load_le(keys[i] + 8, 8));
 	}
 	for (simd = 0; simd < 2; simd++) {
-		glb_hash_simd_set(simd);
+		glb_flow_hash_simd_set(simd);
 		for (n = 0; n <= MAX; n++) {
 			memset(out, 0xa5, sizeof(out));
-			glb_hash_batch_run(b, n, out);
+			glb_flow_hash_batch_run(b, n, out);
 			for (i = 0; i < n; i++) {
 				uint8_t msg[40];
 				size_t len = spec_hash_msg(&flows[i], fields[i], msg);
@@ -1159,18 +1165,18 @@ START_TEST(hash_msgs_batch_equals_reference)
 		}
 	}
 	free(b);
-	glb_hash_simd_set(was);
+	glb_flow_hash_simd_set(was);
 }
 END_TEST
 
 /* The vector kernel can be turned off, and never on where the CPU lacks AVX2. */
 START_TEST(hash_simd_switch)
 {
-	bool avail = glb_hash_simd_available(), was = glb_hash_simd_set(false);
+	bool avail = glb_flow_hash_simd_available(), was = glb_flow_hash_simd_set(false);
 
-	ck_assert(!glb_hash_simd_set(true));
-	ck_assert(glb_hash_simd_set(false) == avail);
-	glb_hash_simd_set(was);
+	ck_assert(!glb_flow_hash_simd_set(true));
+	ck_assert(glb_flow_hash_simd_set(false) == avail);
+	glb_flow_hash_simd_set(was);
 #if defined(__x86_64__)
 	/* the director's servers and this project's CI machine have AVX2 */
 	ck_assert_msg(avail == (__builtin_cpu_supports("avx2") != 0), "AVX2 detection");
@@ -1207,11 +1213,11 @@ START_TEST(flow_hash_concatenates_selected_fields_in_order)
 
 	n = glb_test_unhex(hash_field_cases[_i].msg_v4, msg, sizeof(msg));
 	ck_assert_int_gt(n, 0);
-	ck_assert_uint_eq(glb_flow_hash(&v4, hash_field_cases[_i].fields, key),
+	ck_assert_uint_eq(glb_flow_hash_one(&v4, hash_field_cases[_i].fields, key),
 			  ref_siphash(key, msg, (size_t)n));
 	n = glb_test_unhex(hash_field_cases[_i].msg_v6, msg, sizeof(msg));
 	ck_assert_int_gt(n, 0);
-	ck_assert_uint_eq(glb_flow_hash(&v6, hash_field_cases[_i].fields, key),
+	ck_assert_uint_eq(glb_flow_hash_one(&v6, hash_field_cases[_i].fields, key),
 			  ref_siphash(key, msg, (size_t)n));
 }
 END_TEST
@@ -1360,7 +1366,7 @@ START_TEST(classify_follows_spec_rules)
 	struct glb_flow fl = make_flow(c->kind, c->proto, client, c->dst, 43210, c->dport);
 	int got;
 
-	got = glb_classify(tables, NUM_TABLES, &fl, &c->opts);
+	got = glb_classify_flow(tables, NUM_TABLES, &fl, &c->opts);
 	ck_assert_msg(got == c->want, "%s: got %d, want %d", c->name, got, c->want);
 }
 END_TEST
@@ -1370,7 +1376,7 @@ START_TEST(classify_with_no_tables_is_no_match)
 	struct glb_flow fl = make_flow(L4, TCP, CLIENT4, "10.0.0.7", 43210, 80);
 	struct glb_classify_opts opts = OPTS_DEFAULT;
 
-	ck_assert_int_eq(glb_classify(tables, 0, &fl, &opts), -GLB_DROP_NO_MATCH);
+	ck_assert_int_eq(glb_classify_flow(tables, 0, &fl, &opts), -GLB_DROP_NO_MATCH);
 }
 END_TEST
 
@@ -1404,7 +1410,8 @@ START_TEST(bind_prefix_boundaries)
 	t->num_binds = 0;
 	add_bind(t, bind_prefix_cases[_i].bind, TCP, 1, 1);
 	addr(bind_prefix_cases[_i].addr, a, &fam);
-	ck_assert_msg(glb_bind_matches(&t->binds[0], fam, a, TCP, 1) == bind_prefix_cases[_i].want,
+	ck_assert_msg(glb_classify_bind_matches(&t->binds[0], fam, a, TCP, 1) ==
+			      bind_prefix_cases[_i].want,
 		      "%s in %s", bind_prefix_cases[_i].addr, bind_prefix_cases[_i].bind);
 }
 END_TEST
@@ -1417,7 +1424,7 @@ START_TEST(bind_rejects_prefix_longer_than_family)
 	t->num_binds = 0;
 	add_bind(t, "10.0.0.1/33", TCP, 1, 1);
 	addr("10.0.0.1", a, &fam);
-	ck_assert(!glb_bind_matches(&t->binds[0], fam, a, TCP, 1));
+	ck_assert(!glb_classify_bind_matches(&t->binds[0], fam, a, TCP, 1));
 }
 END_TEST
 
@@ -1546,8 +1553,8 @@ START_TEST(icmp_error_routes_like_the_client_flow)
 
 	pkt_ipv4_tcp(&data);
 	pkt_ipv4_frag_needed(&err);
-	ck_assert_int_eq(glb_packet_parse(data.b, data.len, &fd), GLB_OK);
-	ck_assert_int_eq(glb_packet_parse(err.b, err.len, &fe), GLB_OK);
+	ck_assert_int_eq(glb_parse_frame(data.b, data.len, &fd), GLB_OK);
+	ck_assert_int_eq(glb_parse_frame(err.b, err.len, &fe), GLB_OK);
 	ck_assert_int_eq(glb_route_flow(t, &fd, &opts, &rd), GLB_OK);
 	ck_assert_int_eq(glb_route_flow(t, &fe, &opts, &re), GLB_OK);
 	ck_assert_uint_eq(rd.hash, re.hash);
@@ -1565,13 +1572,13 @@ START_TEST(ipv4_hdr_csum_known_header)
 
 	ck_assert_int_eq(glb_test_unhex("4500 0073 0000 4000 4011 0000 c0a8 0001 c0a8 00c7", h,
 					 sizeof(h)), 20);
-	ck_assert_uint_eq(glb_ipv4_hdr_csum(h, sizeof(h)), 0xb861);
+	ck_assert_uint_eq(glb_csum_compute(h, sizeof(h)), 0xb861);
 	h[10] = 0xb8;
 	h[11] = 0x61;
-	ck_assert_uint_eq(glb_ipv4_hdr_csum(h, sizeof(h)), 0);
-	ck_assert_uint_eq(glb_ipv4_hdr_csum(h, sizeof(h)), ref_csum(h, sizeof(h)));
+	ck_assert_uint_eq(glb_csum_compute(h, sizeof(h)), 0);
+	ck_assert_uint_eq(glb_csum_compute(h, sizeof(h)), ref_csum(h, sizeof(h)));
 	/* an odd length sums its last byte as the high half of a zero-padded word */
-	ck_assert_uint_eq(glb_ipv4_hdr_csum(h, 17), ref_csum(h, 17));
+	ck_assert_uint_eq(glb_csum_compute(h, 17), ref_csum(h, 17));
 }
 END_TEST
 

@@ -5,12 +5,11 @@
  * over the IP packet ends at the IP total length, so Ethernet padding is
  * never mistaken for headers.
  */
-#include "packet.h"
+#include "parse.h"
 
 #include <netinet/in.h>
 #include <string.h>
 
-#include "fastpath.h"
 #include "proto.h"
 
 struct cursor {
@@ -48,11 +47,6 @@ static bool sub_cursor(const struct cursor *c, size_t off, struct cursor *sub)
 	return true;
 }
 
-static uint16_t rd_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Fixed IPv4 header and options; the caller decides how to treat total length. */
 static enum glb_verdict ipv4_header(const struct cursor *c, struct ip_info *ip)
 {
@@ -71,11 +65,11 @@ static enum glb_verdict ipv4_header(const struct cursor *c, struct ip_info *ip)
 		return GLB_DROP_MALFORMED;
 	ip->family = GLB_FAMILY_IPV4;
 	ip->proto = h[IPV4_PROTO_OFF];
-	ip->later_fragment = (rd_be16(h + IPV4_FRAG_OFF) & IPV4_FRAG_OFFSET_MASK) != 0;
+	ip->later_fragment = (glb_rd_be16(h + IPV4_FRAG_OFF) & IPV4_FRAG_OFFSET_MASK) != 0;
 	ip->src = h + IPV4_SRC_OFF;
 	ip->dst = h + IPV4_DST_OFF;
 	ip->l4_off = hlen;
-	ip->echo_hint = rd_be16(h + IPV4_ID_OFF);
+	ip->echo_hint = glb_rd_be16(h + IPV4_ID_OFF);
 	return GLB_OK;
 }
 
@@ -123,7 +117,7 @@ static enum glb_verdict ipv6_walk(const struct cursor *c, uint8_t next, struct i
 				return GLB_DROP_MALFORMED;
 			next = h[0];
 			off += IPV6_FRAG_HDR_LEN;
-			if (rd_be16(h + IPV6_FRAG_OFFLG_OFF) & IPV6_FRAG_OFFSET_MASK) {
+			if (glb_rd_be16(h + IPV6_FRAG_OFFLG_OFF) & IPV6_FRAG_OFFSET_MASK) {
 				ip->later_fragment = true;
 				ip->proto = next;
 				ip->l4_off = off;
@@ -149,7 +143,7 @@ static enum glb_verdict ipv6_header(const struct cursor *c, struct ip_info *ip)
 	ip->later_fragment = false;
 	ip->src = h + IPV6_SRC_OFF;
 	ip->dst = h + IPV6_DST_OFF;
-	ip->echo_hint = rd_be16(h + IPV6_FLOW_LABEL_LO_OFF);
+	ip->echo_hint = glb_rd_be16(h + IPV6_FLOW_LABEL_LO_OFF);
 	return ipv6_walk(c, h[IPV6_NEXT_OFF], ip);
 }
 
@@ -187,8 +181,8 @@ static enum glb_verdict parse_l4(const struct cursor *l3, const struct ip_info *
 		return GLB_DROP_MALFORMED;
 	flow->kind = GLB_FLOW_L4;
 	flow->proto = ip->proto;
-	flow->sport = rd_be16(h);
-	flow->dport = rd_be16(h + L4_DPORT_OFF);
+	flow->sport = glb_rd_be16(h);
+	flow->dport = glb_rd_be16(h + L4_DPORT_OFF);
 	flow->hint = flow->sport;
 	flow_set_addrs(flow, ip->family, ip->src, ip->dst);
 	return GLB_OK;
@@ -216,8 +210,8 @@ static enum glb_verdict parse_quoted(const struct cursor *quote, uint8_t family,
 		return GLB_DROP_MALFORMED;
 	flow->kind = GLB_FLOW_ICMP_ERROR;
 	flow->proto = in.proto;
-	flow->sport = rd_be16(ports + L4_DPORT_OFF);
-	flow->dport = rd_be16(ports);
+	flow->sport = glb_rd_be16(ports + L4_DPORT_OFF);
+	flow->dport = glb_rd_be16(ports);
 	flow->hint = flow->sport;
 	flow_set_addrs(flow, family, in.dst, in.src);
 	return GLB_OK;
@@ -315,7 +309,7 @@ static enum glb_verdict ip_bound(const struct cursor *rest, size_t ip_avail, uin
 		/* a header cut short before its total length */
 		if (!h)
 			return GLB_DROP_MALFORMED;
-		tot = rd_be16(h + IPV4_TOT_LEN_OFF);
+		tot = glb_rd_be16(h + IPV4_TOT_LEN_OFF);
 		/* a total length shorter than the header it must include */
 		if (tot < (size_t)(h[0] & IPV4_IHL_MASK) * IPV4_IHL_UNIT)
 			return GLB_DROP_MALFORMED;
@@ -324,7 +318,7 @@ static enum glb_verdict ip_bound(const struct cursor *rest, size_t ip_avail, uin
 		/* a header cut short before its payload length */
 		if (!h)
 			return GLB_DROP_MALFORMED;
-		tot = IPV6_HDR_LEN + (size_t)rd_be16(h + IPV6_PLEN_OFF);
+		tot = IPV6_HDR_LEN + (size_t)glb_rd_be16(h + IPV6_PLEN_OFF);
 		/* too long to fit the outer IPv4 packet, or a jumbogram we cannot carry */
 		if (tot > UINT16_MAX)
 			return GLB_DROP_UNSUPPORTED;
@@ -348,13 +342,13 @@ static enum glb_verdict parse_ether(const struct cursor *c, uint8_t *family, siz
 	/* a frame shorter than an Ethernet header */
 	if (!h)
 		return GLB_DROP_MALFORMED;
-	type = rd_be16(h);
+	type = glb_rd_be16(h);
 	if (type == ETHERTYPE_8021Q) {
 		h = pkt_ptr(c, off + VLAN_TCI_LEN, ETHERTYPE_LEN);
 		/* a VLAN tag cut short before the inner EtherType */
 		if (!h)
 			return GLB_DROP_MALFORMED;
-		type = rd_be16(h);
+		type = glb_rd_be16(h);
 		off += VLAN_TAG_LEN;
 	}
 	if (type == ETHERTYPE_IPV4)
@@ -367,8 +361,8 @@ static enum glb_verdict parse_ether(const struct cursor *c, uint8_t *family, siz
 	return GLB_OK;
 }
 
-enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, size_t frame_len,
-				       struct glb_flow *flow)
+enum glb_verdict glb_parse_view(const uint8_t *view, size_t view_len, size_t frame_len,
+				struct glb_flow *flow)
 {
 	struct cursor c = { .data = view, .len = view_len }, rest, l3;
 	struct ip_info ip = { 0 };
@@ -400,38 +394,7 @@ enum glb_verdict glb_packet_parse_view(const uint8_t *view, size_t view_len, siz
 	return GLB_OK;
 }
 
-/*
- * The common case, TCP or UDP straight after an option-free IPv4 header or
- * an extension-free IPv6 header in an untagged frame, without the general
- * walk.  It only ever accepts: whatever it does not recognise, including
- * every malformed packet, is left to glb_packet_parse_view, whose result it
- * must equal (the unit tests and fuzz_packet check this).
- */
-bool glb_packet_parse_simple(const uint8_t *view, size_t view_len, size_t frame_len,
-			     struct glb_flow *flow)
+enum glb_verdict glb_parse_frame(const uint8_t *frame, size_t len, struct glb_flow *flow)
 {
-	return glb_fp_parse(view, view_len, frame_len, flow);
-}
-
-enum glb_verdict glb_packet_parse(const uint8_t *frame, size_t len, struct glb_flow *flow)
-{
-	return glb_packet_parse_view(frame, len, len, flow);
-}
-
-const char *glb_verdict_name(enum glb_verdict v)
-{
-	static const char *const names[GLB_VERDICT_COUNT] = {
-		[GLB_OK] = "ok",
-		[GLB_DROP_NOT_IP] = "not_ip",
-		[GLB_DROP_MALFORMED] = "malformed",
-		[GLB_DROP_UNSUPPORTED] = "unsupported",
-		[GLB_DROP_NO_MATCH] = "no_match",
-		[GLB_DROP_FRAGMENT] = "fragment",
-		[GLB_DROP_ECHO_DISABLED] = "echo_disabled",
-		[GLB_DROP_NO_BACKEND] = "no_backend",
-	};
-
-	if ((unsigned)v >= GLB_VERDICT_COUNT)
-		return "unknown";
-	return names[v];
+	return glb_parse_view(frame, len, len, flow);
 }
