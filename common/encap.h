@@ -129,8 +129,9 @@ static inline size_t glb_encap_write_tmpl(uint8_t *hdr, size_t cap, const struct
 	hdr[GUE_OFF] = (uint8_t)route->num_hops; /* hlen = private word + (num_hops - 1) hops */
 	hdr[GUE_OFF + 1] = o.inner_proto;
 	hdr[GUE_HOP_COUNT_OFF] = (uint8_t)(route->num_hops - 1);
+	/* each hop after the primary is one GUE word after the private word */
 	for (i = 1; i < route->num_hops; i++)
-		memcpy(hdr + GLB_ENCAP_BASE_LEN + 4 * (i - 1), &route->hops[i],
+		memcpy(hdr + GLB_ENCAP_BASE_LEN + GLB_GUE_HLEN_UNIT * (i - 1), &route->hops[i],
 		       sizeof(route->hops[i]));
 	return o.hdr_len;
 }

@@ -30,6 +30,8 @@
 /* Hlen is 5 bits: at most 31 words, i.e. the private word and 30 hops. */
 #define GLB_GUE_HLEN_MAX 31
 #define GLB_GUE_HLEN_MASK 0x1f
+/* Hlen counts 4-byte words, as does the hop list: one hop per word. */
+#define GLB_GUE_HLEN_UNIT 4
 #define GLB_GUE_VERSION_SHIFT 6
 #define GLB_GUE_CONTROL_BIT 0x20
 /* Proto/ctype values: the inner packet's IP protocol number. */
@@ -56,6 +58,8 @@ struct glb_gue_private {
 #ifndef __KERNEL__
 _Static_assert(sizeof(struct glb_gue_hdr) == 4, "GUE base header is 4 bytes");
 _Static_assert(sizeof(struct glb_gue_private) == 4, "GLB private data word is 4 bytes");
+_Static_assert(sizeof(((struct glb_gue_private *)0)->hops[0]) == GLB_GUE_HLEN_UNIT,
+	       "a hop is one Hlen word");
 #endif
 
 #endif

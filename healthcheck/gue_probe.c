@@ -26,7 +26,6 @@
 #define ICMP_ECHO_REPLY 0
 #define ICMP_DEST_UNREACH 3
 #define ICMP_ECHO_REQUEST 8
-#define GUE_WORD 4 /* GUE hlen counts 32-bit words */
 
 _Static_assert(sizeof(GLB_HC_PROBE_PAYLOAD) == GLB_HC_PROBE_PAYLOAD_LEN,
 	       "the payload length includes the string's NUL");
@@ -126,7 +125,8 @@ static enum glb_hc_icmp_kind parse_quoted(const uint8_t *pkt, size_t len, size_t
 	gue = view(pkt, len, off + ihl + UDP_HDR_LEN, sizeof(struct glb_gue_hdr));
 	if (!udp || !gue || (gue[0] & ~GLB_GUE_HLEN_MASK) != 0 || gue[1] != GLB_GUE_PROTO_IPV4)
 		return GLB_HC_ICMP_IGNORE; /* a quote too short to hold our GUE header, or not ours */
-	gue_len = sizeof(struct glb_gue_hdr) + (size_t)(gue[0] & GLB_GUE_HLEN_MASK) * GUE_WORD;
+	gue_len = sizeof(struct glb_gue_hdr) +
+		  (size_t)(gue[0] & GLB_GUE_HLEN_MASK) * GLB_GUE_HLEN_UNIT;
 	off += ihl + UDP_HDR_LEN + gue_len;
 	inner_ihl = ipv4_hdr_len(pkt, len, off);
 	if (!inner_ihl || pkt[off + IPV4_PROTO_OFF] != IPPROTO_ICMP)

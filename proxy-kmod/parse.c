@@ -67,7 +67,7 @@ static bool glb_parse_gue_hdr(const struct sk_buff *skb, struct glb_gue *gue, un
 	if (*hlen == 0)
 		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
 	/* Hlen runs past the end of the datagram. */
-	if (sizeof(*gh) + *hlen * 4 > gue->end - gue_off)
+	if (sizeof(*gh) + *hlen * GLB_GUE_HLEN_UNIT > gue->end - gue_off)
 		return glb_parse_fail(drop, GLB_STAT_DROP_GUE_HLEN);
 
 	switch (gh->proto_ctype) {
@@ -79,7 +79,7 @@ static bool glb_parse_gue_hdr(const struct sk_buff *skb, struct glb_gue *gue, un
 	}
 	gue->inner_proto = gh->proto_ctype;
 	gue->priv_off = gue_off + sizeof(*gh);
-	gue->inner_off = gue->priv_off + *hlen * 4;
+	gue->inner_off = gue->priv_off + *hlen * GLB_GUE_HLEN_UNIT;
 	return true;
 }
 
