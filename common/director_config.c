@@ -319,7 +319,7 @@ static int parse_with(parse_fn fn, const char *text, size_t len, struct glb_dire
 	if (root && local.count == 0)
 		ret = 0;
 	json_decref(root);
-	glb_diag_refile(d, &local, "");
+	glb_json_refile(d, &local, "");
 	glb_diag_free(&local);
 	return ret;
 }

@@ -127,7 +127,7 @@ json_t *glb_json_parse(const char *text, size_t len, struct glb_diag *d)
 	return root;
 }
 
-void glb_diag_refile(struct glb_diag *d, const struct glb_diag *src, const char *path)
+void glb_json_refile(struct glb_diag *d, const struct glb_diag *src, const char *path)
 {
 	const char *sep = path && *path ? ": " : "";
 	size_t i;
@@ -155,7 +155,7 @@ int glb_json_load_file(const char *path, glb_json_text_fn fn, void *ctx, struct 
 	}
 	glb_diag_init(&local);
 	ret = fn(text, len, ctx, &local);
-	glb_diag_refile(d, &local, path);
+	glb_json_refile(d, &local, path);
 	glb_diag_free(&local);
 	free(text);
 	return ret;

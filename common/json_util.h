@@ -42,6 +42,6 @@ int glb_json_load_file(const char *path, glb_json_text_fn fn, void *ctx, struct 
 json_t *glb_json_parse(const char *text, size_t len, struct glb_diag *d);
 
 /* Copy every line of src into d, prefixed with "path: " (nothing when path is NULL or ""). */
-void glb_diag_refile(struct glb_diag *d, const struct glb_diag *src, const char *path);
+void glb_json_refile(struct glb_diag *d, const struct glb_diag *src, const char *path);
 
 #endif

@@ -19,7 +19,7 @@ int glb_lcore_rtc(void *arg)
 
 	glb_reload_reader_online(d, lc->lcore_id);
 	while (!glb_director_stopping(d)) {
-		const struct glb_table_ctx *t = glb_table_get(d);
+		const struct glb_table_ctx *t = glb_reload_current(d);
 		unsigned received = 0;
 
 		for (p = 0; p < lc->num_paths; p++) {

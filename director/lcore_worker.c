@@ -34,7 +34,7 @@ int glb_lcore_worker(void *arg)
 	glb_reload_reader_online(d, lc->lcore_id);
 	rte_distributor_request_pkt(lc->dist, lc->worker_id, NULL, 0);
 	while (!glb_director_workers_stopping(d)) {
-		const struct glb_table_ctx *t = glb_table_get(d);
+		const struct glb_table_ctx *t = glb_reload_current(d);
 		uint16_t out;
 
 		n = rte_distributor_poll_pkt(lc->dist, lc->worker_id, pkts);

@@ -194,7 +194,7 @@ static int setup(struct glb_director *d)
 		glb_diag_add(&diag, "%s: the first table must load (see above)", d->table_path),
 			ret = -EINVAL;
 	if (ret == 0)
-		ret = glb_ports_init(d, &diag);
+		ret = glb_port_init(d, &diag);
 	if (ret == 0)
 		ret = glb_exception_init(d, &diag);
 	if (ret == 0 && glb_telemetry_register() != 0)
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 		glb_lcores_stop(glb_director);
 		print_counters(glb_director);
 	}
-	glb_ports_fini(glb_director);
+	glb_port_fini(glb_director);
 	glb_lcores_fini(glb_director);
 	glb_reload_fini(glb_director);
 	rte_free(glb_director);

@@ -152,7 +152,7 @@ static uint16_t mbuf_data_room(const struct glb_director_config *cfg)
 	return (uint16_t)RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE, frame);
 }
 
-int glb_ports_init(struct glb_director *d, struct glb_diag *diag)
+int glb_port_init(struct glb_director *d, struct glb_diag *diag)
 {
 	struct port_queues q[RTE_MAX_ETHPORTS] = { 0 };
 	uint16_t port;
@@ -183,7 +183,7 @@ int glb_ports_init(struct glb_director *d, struct glb_diag *diag)
 	return 0;
 }
 
-void glb_ports_fini(struct glb_director *d)
+void glb_port_fini(struct glb_director *d)
 {
 	uint16_t port;
 

@@ -7,8 +7,8 @@
 #include "director.h"
 
 /* Configure and start every port the flow paths name.  0 or -errno, reason in diag. */
-int glb_ports_init(struct glb_director *d, struct glb_diag *diag);
+int glb_port_init(struct glb_director *d, struct glb_diag *diag);
 /* Stop and close them: flushes what PMDs buffer (a pcap file is complete after this). */
-void glb_ports_fini(struct glb_director *d);
+void glb_port_fini(struct glb_director *d);
 
 #endif

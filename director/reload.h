@@ -25,7 +25,7 @@ int glb_reload(struct glb_director *d);
 void glb_reload_fini(struct glb_director *d);
 
 /* The table to use for the next burst; stable until this lcore's next quiescent report. */
-static inline const struct glb_table_ctx *glb_table_get(const struct glb_director *d)
+static inline const struct glb_table_ctx *glb_reload_current(const struct glb_director *d)
 {
 	return __atomic_load_n(&d->table, __ATOMIC_ACQUIRE);
 }

@@ -67,7 +67,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *r
 	rte_tel_data_add_dict_u64(r, "reloads_failed",
 				  __atomic_load_n(&glb_director->reloads_failed, __ATOMIC_RELAXED));
 	glb_telemetry_lock_table();
-	t = glb_table_get(glb_director);
+	t = glb_reload_current(glb_director);
 	if (t) {
 		glb_sha256_hex(t->file->sha256, hex);
 		tables = t->file->num_tables;
@@ -171,7 +171,7 @@ static int cmd_table(const char *cmd, const char *params, struct rte_tel_data *r
 		return -ENOMEM;
 	glb_stats_sum(sum);
 	glb_telemetry_lock_table();
-	t = glb_table_get(glb_director);
+	t = glb_reload_current(glb_director);
 	if (t && (uint32_t)idx < t->file->num_tables) {
 		rte_tel_data_start_dict(r);
 		rte_tel_data_add_dict_u64(r, "packets", sum->table_packets[idx]);

@@ -15,7 +15,7 @@ static int __init glb_mod_init(void)
 {
 	int err;
 
-	err = glb_stats_init();
+	err = glb_redirect_stats_init();
 	if (err)
 		goto err_stats;
 	err = glb_target_init();
@@ -24,7 +24,7 @@ static int __init glb_mod_init(void)
 	return 0;
 
 err_target:
-	glb_stats_exit();
+	glb_redirect_stats_exit();
 err_stats:
 	return err;
 }
@@ -32,7 +32,7 @@ err_stats:
 static void __exit glb_mod_exit(void)
 {
 	glb_target_exit();
-	glb_stats_exit();
+	glb_redirect_stats_exit();
 }
 
 module_init(glb_mod_init);

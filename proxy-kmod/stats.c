@@ -15,19 +15,19 @@
 
 #include "stats.h"
 
-#define GLB_STATS_PROC_NAME "glb_redirect_stats"
+#define PROC_NAME "glb_redirect_stats"
 
-struct glb_stats {
+struct cpu_stats {
 	u64_stats_t n[GLB_STAT_MAX];
 	struct u64_stats_sync syncp;
 };
 
-struct glb_stats_net {
-	struct glb_stats __percpu *stats;
+struct stats_net {
+	struct cpu_stats __percpu *stats;
 };
 
 /* The names are the proc file's keys: tests and scrapers depend on them. */
-static const char *const glb_stat_names[] = {
+static const char *const stat_names[] = {
 	[GLB_STAT_TOTAL] = "total",
 	[GLB_STAT_ACCEPT_SYN] = "accept_syn",
 	[GLB_STAT_ACCEPT_ESTABLISHED] = "accept_established",
@@ -60,16 +60,16 @@ static const char *const glb_stat_names[] = {
 	[GLB_STAT_DROP_XMIT] = "drop_xmit",
 };
 
-static unsigned int glb_stats_net_id __read_mostly;
+static unsigned int stats_net_id __read_mostly;
 
-static struct glb_stats_net *glb_stats_net(const struct net *net)
+static struct stats_net *stats_net(const struct net *net)
 {
-	return net_generic(net, glb_stats_net_id);
+	return net_generic(net, stats_net_id);
 }
 
-void glb_stats_count(struct net *net, enum glb_stat outcome)
+void glb_redirect_stats_count(struct net *net, enum glb_stat outcome)
 {
-	struct glb_stats *s = this_cpu_ptr(glb_stats_net(net)->stats);
+	struct cpu_stats *s = this_cpu_ptr(stats_net(net)->stats);
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->n[GLB_STAT_TOTAL]);
@@ -77,12 +77,12 @@ void glb_stats_count(struct net *net, enum glb_stat outcome)
 	u64_stats_update_end(&s->syncp);
 }
 
-static void glb_stats_sum(const struct glb_stats __percpu *stats, u64 *sum)
+static void stats_sum(const struct cpu_stats __percpu *stats, u64 *sum)
 {
 	unsigned int cpu, start, i;
 
 	for_each_possible_cpu(cpu) {
-		const struct glb_stats *s = per_cpu_ptr(stats, cpu);
+		const struct cpu_stats *s = per_cpu_ptr(stats, cpu);
 		u64 snap[GLB_STAT_MAX];
 
 		do {
@@ -96,59 +96,58 @@ static void glb_stats_sum(const struct glb_stats __percpu *stats, u64 *sum)
 	}
 }
 
-static int glb_stats_show(struct seq_file *seq, void *v)
+static int stats_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq_file_single_net(seq);
 	u64 sum[GLB_STAT_MAX] = {};
 	unsigned int i;
 
-	glb_stats_sum(glb_stats_net(net)->stats, sum);
+	stats_sum(stats_net(net)->stats, sum);
 	for (i = 0; i < GLB_STAT_MAX; i++)
-		seq_printf(seq, "%s %llu\n", glb_stat_names[i], sum[i]);
+		seq_printf(seq, "%s %llu\n", stat_names[i], sum[i]);
 	return 0;
 }
 
-static int __net_init glb_stats_net_init(struct net *net)
+static int __net_init stats_net_init(struct net *net)
 {
-	struct glb_stats_net *sn = glb_stats_net(net);
+	struct stats_net *sn = stats_net(net);
 	unsigned int cpu;
 
-	sn->stats = alloc_percpu(struct glb_stats);
+	sn->stats = alloc_percpu(struct cpu_stats);
 	if (!sn->stats)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(sn->stats, cpu)->syncp);
 
-	if (!proc_create_net_single(GLB_STATS_PROC_NAME, 0444, net->proc_net, glb_stats_show,
-				    NULL)) {
+	if (!proc_create_net_single(PROC_NAME, 0444, net->proc_net, stats_show, NULL)) {
 		free_percpu(sn->stats);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static void __net_exit glb_stats_net_exit(struct net *net)
+static void __net_exit stats_net_exit(struct net *net)
 {
-	struct glb_stats_net *sn = glb_stats_net(net);
+	struct stats_net *sn = stats_net(net);
 
-	remove_proc_entry(GLB_STATS_PROC_NAME, net->proc_net);
+	remove_proc_entry(PROC_NAME, net->proc_net);
 	free_percpu(sn->stats);
 }
 
-static struct pernet_operations glb_stats_net_ops = {
-	.init = glb_stats_net_init,
-	.exit = glb_stats_net_exit,
-	.id = &glb_stats_net_id,
-	.size = sizeof(struct glb_stats_net),
+static struct pernet_operations stats_net_ops = {
+	.init = stats_net_init,
+	.exit = stats_net_exit,
+	.id = &stats_net_id,
+	.size = sizeof(struct stats_net),
 };
 
-int glb_stats_init(void)
+int glb_redirect_stats_init(void)
 {
-	BUILD_BUG_ON(ARRAY_SIZE(glb_stat_names) != GLB_STAT_MAX);
-	return register_pernet_subsys(&glb_stats_net_ops);
+	BUILD_BUG_ON(ARRAY_SIZE(stat_names) != GLB_STAT_MAX);
+	return register_pernet_subsys(&stats_net_ops);
 }
 
-void glb_stats_exit(void)
+void glb_redirect_stats_exit(void)
 {
-	unregister_pernet_subsys(&glb_stats_net_ops);
+	unregister_pernet_subsys(&stats_net_ops);
 }

@@ -3,8 +3,8 @@
  * Per-netns, per-CPU counters of what the target decided, readable as
  * "name value" lines in /proc/net/glb_redirect_stats.
  */
-#ifndef GLB_STATS_H
-#define GLB_STATS_H
+#ifndef GLB_REDIRECT_STATS_H
+#define GLB_REDIRECT_STATS_H
 
 #include <net/net_namespace.h>
 
@@ -51,8 +51,8 @@ enum glb_stat {
 	GLB_STAT_MAX
 };
 
-int glb_stats_init(void);
-void glb_stats_exit(void);
-void glb_stats_count(struct net *net, enum glb_stat outcome);
+int glb_redirect_stats_init(void);
+void glb_redirect_stats_exit(void);
+void glb_redirect_stats_count(struct net *net, enum glb_stat outcome);
 
-#endif /* GLB_STATS_H */
+#endif /* GLB_REDIRECT_STATS_H */

@@ -121,7 +121,7 @@ static unsigned int glb_target_tg4(struct sk_buff *skb, const struct xt_action_p
 	unsigned int verdict;
 
 	verdict = glb_target_decide(net, skb, par->thoff, &outcome);
-	glb_stats_count(net, outcome);
+	glb_redirect_stats_count(net, outcome);
 	return verdict;
 }
 
