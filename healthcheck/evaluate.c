@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "failopen.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"

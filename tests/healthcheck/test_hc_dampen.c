@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dampen.h"
+#include "failopen.h"
 #include "testutil.h"
 
 /*
