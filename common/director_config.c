@@ -18,7 +18,8 @@
 static const char *const top_keys[] = {
 	"outbound_gateway_mac", "outbound_src_ip", "forward_icmp_ping_responses",
 	"num_worker_queues", "rx_drop_en", "flow_paths", "lcores", "hash_fields",
-	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", "mtu", NULL,
+	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", "mtu",
+	"flow_isolate", NULL,
 };
 
 /* Keys GLB had that this director accepts and ignores, with the reason. */
@@ -266,6 +267,23 @@ static void parse_addresses(struct glb_diag *d, json_t *root, struct glb_directo
 			     json_string_value(v));
 }
 
+/* true, false or "auto" (a string: JSON has no third boolean). */
+static void parse_flow_isolate(struct glb_diag *d, json_t *root, struct glb_director_config *cfg)
+{
+	json_t *v = json_object_get(root, "flow_isolate");
+
+	cfg->flow_isolate = GLB_FLOW_ISOLATE_OFF;
+	if (!v)
+		return;
+	if (json_is_boolean(v))
+		cfg->flow_isolate = json_is_true(v) ? GLB_FLOW_ISOLATE_ON : GLB_FLOW_ISOLATE_OFF;
+	else if (json_is_string(v) && strcmp(json_string_value(v), "auto") == 0)
+		cfg->flow_isolate = GLB_FLOW_ISOLATE_AUTO;
+	else
+		glb_diag_add(d, "flow_isolate: must be true, false or \"auto\", not %s",
+			     json_is_string(v) ? json_string_value(v) : glb_json_type_name(v));
+}
+
 static void parse_glb_keys(struct glb_diag *d, json_t *root, struct glb_director_config *cfg)
 {
 	json_t *tap;
@@ -279,6 +297,7 @@ static void parse_glb_keys(struct glb_diag *d, json_t *root, struct glb_director
 			     json_string_value(tap), GLB_IFNAME_MAX - 1);
 	else if (tap)
 		strcpy(cfg->exception_tap, json_string_value(tap));
+	parse_flow_isolate(d, root, cfg);
 }
 
 static void parse_all(struct glb_diag *d, json_t *root, struct glb_director_config *cfg)

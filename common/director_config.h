@@ -53,6 +53,13 @@ struct glb_lcore_config {
 	unsigned work_source;                          /* for "work": the distributor lcore */
 };
 
+/* "flow_isolate": whether ports take only the tables' traffic (SPEC §10). */
+enum glb_flow_isolate {
+	GLB_FLOW_ISOLATE_OFF,  /* false, the default: the port takes everything */
+	GLB_FLOW_ISOLATE_ON,   /* true: isolate, or fail naming the port and why */
+	GLB_FLOW_ISOLATE_AUTO, /* "auto": isolate where the port can, else take everything */
+};
+
 struct glb_director_config {
 	uint8_t gateway_mac[6];
 	uint8_t src_ip[4]; /* network order */
@@ -68,6 +75,7 @@ struct glb_director_config {
 	unsigned idle_sleep_us;                    /* 0 = busy poll (default) */
 	unsigned mtu;                              /* 0 = leave the ports' MTU as the PMD has it */
 	char exception_tap[GLB_IFNAME_MAX];        /* "" = drop what no table matches */
+	enum glb_flow_isolate flow_isolate;
 };
 
 /*

@@ -19,6 +19,7 @@
 
 #include "classify.h"
 #include "director_config.h"
+#include "flow.h"
 #include "encap.h"
 #include "stats.h"
 
@@ -60,6 +61,10 @@ struct glb_director {
 	struct glb_table_ctx *table; /* published with __atomic, read under RCU */
 	struct glb_lcore_ctx lcores[RTE_MAX_LCORE];
 	int exception_port; /* the TAP's port id, or -1 */
+	/* flow bifurcation: the isolated ports and their rules (flow.c), main lcore only */
+	bool isolated[RTE_MAX_ETHPORTS];
+	struct glb_flow_rules flow[RTE_MAX_ETHPORTS];
+	uint64_t flow_updates_failed;
 	uint64_t reloads_ok, reloads_failed; /* written by the main lcore only */
 	int stop;                            /* enum glb_stop, __atomic; main lcore sets it */
 };

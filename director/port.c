@@ -7,6 +7,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "reload.h"
+
 /* Descriptors per queue: enough to ride out a scheduling hiccup at line rate. */
 #define GLB_RX_DESC 1024
 #define GLB_TX_DESC 1024
@@ -84,6 +86,41 @@ static void apply_mtu(struct glb_director *d, uint16_t port)
 		       d->cfg.mtu, rte_strerror(-ret), d->cfg.mtu);
 }
 
+/*
+ * Flow bifurcation (SPEC §10): the port takes only the tables' traffic and
+ * the kernel keeps the rest of the link.  With "auto", a port that cannot
+ * says why and takes everything.
+ */
+static int isolate(struct glb_director *d, uint16_t port, unsigned nb_rx, const char *driver,
+		   struct glb_diag *diag)
+{
+	const struct glb_table_ctx *t = glb_reload_current(d);
+	struct glb_diag why;
+	int ret;
+
+	glb_diag_init(&why);
+	ret = glb_flow_probe(port, nb_rx, &d->flow[port], &why);
+	if (ret == 0)
+		ret = glb_flow_isolate(port, &why);
+	if (ret == 0)
+		ret = glb_flow_update(port, &d->flow[port], t->file, &why);
+	if (ret == 0) {
+		d->isolated[port] = true;
+		printf("glb-director: port %u (%s): isolated: it takes only the tables' traffic, "
+		       "the kernel keeps the rest of the link\n", port, driver);
+	} else if (d->cfg.flow_isolate == GLB_FLOW_ISOLATE_AUTO) {
+		printf("glb-director: port %u (%s): flow_isolate \"auto\": cannot isolate (%s): it "
+		       "takes all traffic\n", port, driver, glb_diag_first(&why));
+		glb_flow_clear(port, &d->flow[port]);
+		ret = 0;
+	} else {
+		glb_diag_add(diag, "port %u (%s): flow_isolate: %s", port, driver,
+			     glb_diag_first(&why));
+	}
+	glb_diag_free(&why);
+	return ret;
+}
+
 static int setup_port(struct glb_director *d, uint16_t port, const struct port_queues *q,
 		      struct glb_diag *diag)
 {
@@ -123,6 +160,11 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	d->encap_tmpl[port].csum_offload =
 		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	d->started[port] = true;
+	if (d->cfg.flow_isolate != GLB_FLOW_ISOLATE_OFF) {
+		ret = isolate(d, port, RTE_MAX(q->nb_rx, 1), info.driver_name, diag);
+		if (ret != 0)
+			return ret;
+	}
 	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", encapsulating up to MTU "
 	       "%u, %u RX / %u TX queues, IPv4 checksum %s\n", port, info.driver_name,
 	       RTE_ETHER_ADDR_BYTES(&mac), d->mtu[port], RTE_MAX(q->nb_rx, 1),
@@ -188,6 +230,8 @@ void glb_port_fini(struct glb_director *d)
 	uint16_t port;
 
 	RTE_ETH_FOREACH_DEV(port) {
+		if (port < RTE_MAX_ETHPORTS)
+			glb_flow_clear(port, &d->flow[port]);
 		/* Only ports this run started: stopping others just logs noise. */
 		if (port < RTE_MAX_ETHPORTS && d->started[port])
 			rte_eth_dev_stop(port);

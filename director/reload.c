@@ -41,6 +41,29 @@ static void ctx_free(struct glb_table_ctx *t)
 	free(t);
 }
 
+/*
+ * The isolated ports' rules follow the new binds, new rules before old ones
+ * go.  A port whose rules cannot be changed keeps the old ones (it then
+ * misses the new binds' traffic until the next reload): logged and counted.
+ */
+static void update_flows(struct glb_director *d, const struct glb_table_file *tf)
+{
+	struct glb_diag diag;
+	uint16_t port;
+
+	for (port = 0; port < RTE_MAX_ETHPORTS; port++) {
+		if (!d->isolated[port])
+			continue;
+		glb_diag_init(&diag);
+		if (glb_flow_update(port, &d->flow[port], tf, &diag) != 0) {
+			glb_stat_add(&d->flow_updates_failed, 1);
+			fprintf(stderr, "glb-director: port %u: flow rules not updated, the old ones "
+				"stay: %s\n", port, glb_diag_first(&diag));
+		}
+		glb_diag_free(&diag);
+	}
+}
+
 int glb_reload(struct glb_director *d)
 {
 	struct glb_table_ctx *fresh, *old;
@@ -75,6 +98,7 @@ int glb_reload(struct glb_director *d)
 	glb_sha256_hex(fresh->file->sha256, hex);
 	printf("glb-director: table %s loaded: %u tables, sha256 %s\n",
 		d->table_path, fresh->file->num_tables, hex);
+	update_flows(d, fresh->file);
 	return 0;
 }
 

@@ -66,6 +66,9 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *r
 				  __atomic_load_n(&glb_director->reloads_ok, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(r, "reloads_failed",
 				  __atomic_load_n(&glb_director->reloads_failed, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(r, "flow_updates_failed",
+				  __atomic_load_n(&glb_director->flow_updates_failed,
+						  __ATOMIC_RELAXED));
 	glb_telemetry_lock_table();
 	t = glb_reload_current(glb_director);
 	if (t) {
@@ -121,6 +124,10 @@ static int cmd_port(const char *cmd, const char *params, struct rte_tel_data *r)
 	rte_tel_data_start_dict(r);
 	add_counters(r, sum->port[slot], sum->drops[slot]);
 	free(sum);
+	/* Flow bifurcation: whether it is isolated, and how many rules select its traffic. */
+	rte_tel_data_add_dict_u64(r, "isolated", glb_director->isolated[port]);
+	rte_tel_data_add_dict_u64(r, "flow_rules",
+				  __atomic_load_n(&glb_director->flow[port].n, __ATOMIC_RELAXED));
 	if (rte_eth_stats_get((uint16_t)port, &es) == 0) {
 		rte_tel_data_add_dict_u64(r, "ipackets", es.ipackets);
 		rte_tel_data_add_dict_u64(r, "opackets", es.opackets);

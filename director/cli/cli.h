@@ -21,6 +21,7 @@ enum glb_cli_exit {
 
 int glb_cli_build(int argc, char **argv);
 int glb_cli_dump(int argc, char **argv);
+int glb_cli_flow_rules(int argc, char **argv);
 int glb_cli_route(int argc, char **argv);
 int glb_cli_stats(int argc, char **argv);
 

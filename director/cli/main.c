@@ -27,10 +27,14 @@ static const char usage[] =
 	"  dump TABLE.bin [--json]\n"
 	"      Show a binary table: header, binds, backends with state and health, and\n"
 	"      each backend's share of primary and secondary rows.\n"
-	"  route TABLE.bin SRC [DST SPORT DPORT PROTO] [--config DIRECTOR.conf] [--json]\n"
+	"  route [--config DIRECTOR.conf] [--json] TABLE.bin SRC [SRC...]\n"
+	"  route [--config DIRECTOR.conf] [--json] TABLE.bin SRC DST SPORT DPORT PROTO\n"
 	"      Where a client's packets go: table, row, primary and secondary proxy.\n"
 	"  stats [--file-prefix P] [--json | --prometheus]\n"
 	"      A running director's counters, from its DPDK telemetry socket.\n"
+	"  flow-rules --iface IF [--vf N] [--queue Q] TABLE.bin\n"
+	"      The ethtool ntuple commands that steer the tables' traffic to the\n"
+	"      director's queue or SR-IOV VF (flow bifurcation).\n"
 	"\n"
 	"Run '" GLB_CLI_NAME " COMMAND --help' for a command's details.\n"
 	"\n"
@@ -39,7 +43,8 @@ static const char usage[] =
 	"  1  an input file is invalid (each problem is printed on stderr)\n"
 	"  2  bad command line\n"
 	"  3  I/O or memory failure (stats: no director answers)\n"
-	"  4  route: no table matches the packet, or its table has no usable backend\n";
+	"  4  route: no table matches the packet, or its table has no usable backend;\n"
+	"     flow-rules: the table has no binds\n";
 
 int glb_cli_report(const struct glb_diag *d, int ret)
 {
@@ -74,6 +79,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "build-config", glb_cli_build },
 		{ "dump", glb_cli_dump },
+		{ "flow-rules", glb_cli_flow_rules },
 		{ "route", glb_cli_route },
 		{ "stats", glb_cli_stats },
 	};

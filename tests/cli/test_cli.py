@@ -526,9 +526,51 @@ def test_route_to_table_without_backend_fails(tmp_path):
     assert p.stderr.strip()
 
 
+# ---- flow-rules ----
+
+def test_flow_rules_steer_every_bind_and_its_icmp_to_the_vf(vector_bin):
+    """The example table: tcp 192.0.2.80:80, 192.0.2.0/28 tcp 8000-8080 (too long a
+    range: the protocol), 2001:db8:80::1 tcp 443, and 192.0.2.81 tcp 22."""
+    p = run("flow-rules", "--iface", "eth2", "--vf", "1", vector_bin, check=0)
+    lines = [line for line in p.stdout.splitlines() if not line.startswith("#")]
+    tail = " vf 1 queue 0"
+    assert all(line.startswith("ethtool -N eth2 flow-type ") and line.endswith(tail)
+               for line in lines), p.stdout
+    rules = {line[len("ethtool -N eth2 flow-type "):-len(tail)] for line in lines}
+    assert rules == {
+        "tcp4 dst-ip 192.0.2.80 dst-port 80", "ip4 dst-ip 192.0.2.80 l4proto 1",
+        "tcp4 dst-ip 192.0.2.0 m 0.0.0.15", "ip4 dst-ip 192.0.2.0 m 0.0.0.15 l4proto 1",
+        "tcp6 dst-ip 2001:db8:80::1 dst-port 443", "ip6 dst-ip 2001:db8:80::1 l4proto 58",
+        "tcp4 dst-ip 192.0.2.81 dst-port 22", "ip4 dst-ip 192.0.2.81 l4proto 1",
+    }, p.stdout
+    assert len(lines) == len(rules)
+
+
+def test_flow_rules_without_a_vf_steer_to_a_queue(vector_bin):
+    p = run("flow-rules", "--iface", "eth2", "--queue", "3", vector_bin, check=0)
+    lines = [line for line in p.stdout.splitlines() if not line.startswith("#")]
+    assert lines and all(line.endswith(" action 3") for line in lines), p.stdout
+
+
+@pytest.mark.parametrize("args", [["--iface", "eth2;reboot"], ["--iface", "a" * 16],
+                                  ["--iface", "eth2", "--vf", "-1"], ["--iface", "eth2", "--vf",
+                                                                      "256"], []])
+def test_flow_rules_bad_command_line(vector_bin, args):
+    p = run("flow-rules", *args, vector_bin, check=2)
+    assert p.stdout == "" and p.stderr.strip()
+
+
+def test_flow_rules_for_a_table_without_binds_say_so(tmp_path):
+    doc = {"tables": [dict(base_table(), binds=[])]}
+    out = tmp_path / "nobinds.bin"
+    run("build-config", write_json(tmp_path / "nobinds.json", doc), out, check=0)
+    p = run("flow-rules", "--iface", "eth2", out, check=4)
+    assert "no binds" in p.stderr
+
+
 # ---- help ----
 
-@pytest.mark.parametrize("cmd", [[], ["build-config"], ["dump"], ["route"]])
+@pytest.mark.parametrize("cmd", [[], ["build-config"], ["dump"], ["route"], ["flow-rules"]])
 def test_help_exits_zero_with_usage(cmd):
     p = run(*cmd, "--help", check=0)
     assert "usage" in p.stdout.lower(), p.stdout

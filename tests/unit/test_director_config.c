@@ -82,6 +82,37 @@ START_TEST(test_run_to_completion_layout_and_glb_keys_parse)
 }
 END_TEST
 
+/* "flow_isolate": absent or false takes the whole link; true and "auto" isolate (SPEC §10). */
+START_TEST(test_flow_isolate_is_false_true_or_auto)
+{
+	static const struct {
+		const char *value;
+		enum glb_flow_isolate want;
+	} cases[] = {
+		{ NULL, GLB_FLOW_ISOLATE_OFF },
+		{ "false", GLB_FLOW_ISOLATE_OFF },
+		{ "true", GLB_FLOW_ISOLATE_ON },
+		{ "\"auto\"", GLB_FLOW_ISOLATE_AUTO },
+	};
+	struct glb_director_config cfg;
+	struct glb_diag d;
+	char text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].value)
+			snprintf(text, sizeof(text), BASE_HEAD BASE_LCORES ", \"flow_isolate\": %s}",
+				 cases[i].value);
+		else
+			snprintf(text, sizeof(text), BASE_HEAD BASE_LCORES "}");
+		ck_assert_int_eq(parse(text, &cfg, &d), 0);
+		ck_assert_msg(cfg.flow_isolate == cases[i].want, "flow_isolate %s: got %d",
+			      cases[i].value ? cases[i].value : "(absent)", cfg.flow_isolate);
+		glb_diag_free(&d);
+	}
+}
+END_TEST
+
 START_TEST(test_glb_statsd_port_is_accepted_with_a_warning)
 {
 	struct glb_director_config cfg;
@@ -99,6 +130,9 @@ static const struct {
 	const char *name, *text, *key;
 } bad[] = {
 	{ "unknown top-level key", BASE_HEAD BASE_LCORES ", \"hash_feilds\": {}}", "hash_feilds" },
+	{ "flow_isolate a word other than auto", BASE_HEAD BASE_LCORES ", \"flow_isolate\": \"yes\"}",
+	  "flow_isolate" },
+	{ "flow_isolate a number", BASE_HEAD BASE_LCORES ", \"flow_isolate\": 1}", "flow_isolate" },
 	{ "bad mac", "{\"outbound_gateway_mac\": \"00:11:22:33:44\", \"outbound_src_ip\": "
 		     "\"10.0.0.1\", \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\":"
 		     " 0, \"tx_queue\": 0}]," BASE_LCORES "}", "outbound_gateway_mac" },
@@ -230,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, test_hash_fields_and_alt_hash_fields_are_read);
 	tcase_add_test(tc, test_run_to_completion_layout_and_glb_keys_parse);
 	tcase_add_test(tc, test_glb_statsd_port_is_accepted_with_a_warning);
+	tcase_add_test(tc, test_flow_isolate_is_false_true_or_auto);
 	tcase_add_loop_test(tc, test_bad_director_config_is_rejected_naming_the_key, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_routing_load_reads_only_routing_keys);
