@@ -596,6 +596,16 @@ static void saved_store(const struct saved *s, const struct glb_pd_counters *now
 			s->path, glb_atomic_strerror(ret));
 }
 
+static int read_counters(struct glb_pd_counters *c)
+{
+	int ret = glb_pd_counters_read(c);
+
+	if (ret == 0)
+		return GLB_EXIT_OK;
+	fprintf(stderr, PROG ": /proc/net/netstat: %s\n", strerror(-ret));
+	return GLB_EXIT_SYSTEM;
+}
+
 /* One look at the VIPs' sockets and the counters. */
 static int summary_sample(struct glb_pd_sockdiag *sd, const struct options *o,
 			  struct glb_pd_summary *sum, struct glb_pd_counters *now)
@@ -613,14 +623,14 @@ static int summary_sample(struct glb_pd_sockdiag *sd, const struct options *o,
 		ret = glb_pd_sockdiag_dump(sd, &q, glb_pd_summary_add, sum);
 	if (ret == 0)
 		ret = glb_pd_summary_finish(sum);
-	if (ret != 0)
-		return dump_failed(sd, ret);
-	ret = glb_pd_counters_read(now);
 	if (ret != 0) {
-		fprintf(stderr, PROG ": /proc/net/netstat: %s\n", strerror(-ret));
-		return GLB_EXIT_SYSTEM;
+		glb_pd_summary_free(sum);
+		return dump_failed(sd, ret);
 	}
-	return GLB_EXIT_OK;
+	ret = read_counters(now);
+	if (ret != GLB_EXIT_OK)
+		glb_pd_summary_free(sum);
+	return ret;
 }
 
 static int summary_print(const struct options *o, const struct glb_pd_view *v)
@@ -649,8 +659,9 @@ static int run_summary(struct glb_pd_sockdiag *sd, const struct options *o)
 
 	saved_init(&saved, o);
 	if (o->interval_s > 0) {
-		if (glb_pd_counters_read(&before) != 0)
-			return summary_sample(sd, o, &sum, &now); /* reports the error */
+		status = read_counters(&before);
+		if (status != GLB_EXIT_OK)
+			return status;
 		wait_seconds(o->interval_s);
 		v.basis = GLB_PD_OVER_INTERVAL;
 	} else if (saved_load(&saved, &before)) {

@@ -13,6 +13,7 @@ BUILD_ROOT = Path(os.environ.get("GLB_BUILD_ROOT", SOURCE_ROOT / "build"))
 DIRECTOR = BUILD_ROOT / "director" / "glb-director"
 CLI = BUILD_ROOT / "director" / "glb-director-cli"
 HEALTHCHECK = BUILD_ROOT / "healthcheck" / "glb-healthcheck"
+PROXY_DIAG = BUILD_ROOT / "proxy-diag" / "glb-proxy-diag"
 KMOD_DIR = SOURCE_ROOT / "proxy-kmod"
 PROXY_SETUP = KMOD_DIR / "glb-proxy-setup"
 RUN_IN_VM = SOURCE_ROOT / "tests" / "vm" / "run-in-vm"
