@@ -202,6 +202,7 @@ class DirectorConfig:
     layout: str = "rtc"
     idle_sleep_us: int = 50  # sleep after empty polls: busy lcores would starve the tests
     exception_tap: str = ""  # a TAP for what is not forwarded ("": none, drop it)
+    flow_isolate: object = False  # false, true or "auto" (SPEC §10): the model ignores it
 
     def lcores(self):
         if self.layout == "rtc":
@@ -227,6 +228,8 @@ class DirectorConfig:
             conf["alt_hash_fields"] = {f: True for f in self.alt_hash_fields}
         if self.exception_tap:
             conf["exception_tap"] = self.exception_tap
+        if self.flow_isolate is not False:
+            conf["flow_isolate"] = self.flow_isolate
         return json.dumps(conf, indent=2)
 
 
