@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The director's side of the lab: glb-director on its af_packet port and
+"""The director's side of the lab: glb-director on its one link, shared
+with the kernel (flow bifurcation), and
 glb-healthcheck checking every proxy, whose reload command compiles the
 checked table and signals the director, exactly as an operator runs them.
 Every table the director loads is kept, with where each client goes in it
@@ -92,11 +93,15 @@ class ControlPlane:
             "lcores": {"lcore-1": {"rx": True, "tx": True, "work": True, "flow_paths": [0]}},
             "idle_sleep_us": IDLE_SLEEP_US,
             "mtu": JUMBO_MTU,
+            # one link for the service and the kernel (SPEC §10)
+            "flow_isolate": True,
         })
         # EAL's main lcore (the control loop) and the forwarding lcore each on a CPU
         lcores = "0@0,1@1" if os.cpu_count() >= 2 else "0@0,1@0"
-        cmd = gdirector.command(conf, self.table_bin, [gdirector.af_packet_vdev(DIRECTOR_PORT_IF)],
-                                FILE_PREFIX, lcores, memory_mb=256)
+        # net_tap's remote= carries its rte_flow rules as TC flower rules on the
+        # veth: what they select goes to DPDK, the rest stays the kernel's
+        vdev = f"net_tap0,remote={DIRECTOR_PORT_IF},iface=dtap0"
+        cmd = gdirector.command(conf, self.table_bin, [vdev], FILE_PREFIX, lcores, memory_mb=256)
         self.director = gdirector.DirectorProcess(self.topo.director.argv(*cmd), FILE_PREFIX,
                                                   log_path=log_dir / "director.log",
                                                   ready_timeout=60)

@@ -68,7 +68,8 @@ def load_module():
     """xt_GLBREDIRECT from this tree (glb-proxy-setup then finds it loaded),
     and what it needs. Before any proxy namespace exists, so that each one
     gets its own tunl0."""
-    sh("modprobe", "-a", "ipip", "fou", "x_tables")
+    # tun: the director's net_tap port (no udev makes /dev/net/tun otherwise)
+    sh("modprobe", "-a", "ipip", "fou", "x_tables", "tun")
     if not os.path.isdir("/sys/module/xt_GLBREDIRECT"):
         sh("insmod", KMOD_DIR / "xt_GLBREDIRECT.ko")
 

@@ -6,7 +6,7 @@ import re
 
 from . import proxies as px
 from .scenario import LOWER_MTU, SPAN_MARGIN_S
-from .topology import PROXIES
+from .topology import DIRECTOR_ADDR, PROXIES
 
 # The healthcheck's transitions the scenario causes, in order (step 4, step 5).
 EXPECTED_TRANSITIONS = [("proxy3", "up", "down"), ("proxy3", "down", "up"),
@@ -108,18 +108,24 @@ def run_checks(lab):
              if d.exact and d.proxy != a.predicted[d.id]]
     c.check("every download was served by the primary glb-director-cli route named for its table",
             not wrong, listing(wrong))
+    # (a client's port may come round again: match each download to its own line)
     logged = {}
     for name, p in lab.proxies.items():
         for row in p.access_log():
-            logged[(row["client"], row["port"])] = (name, row)
+            logged.setdefault((row["client"], row["port"]), []).append((name, row))
     missing = []
     for d in downloads:
         if not d.exact:
             continue
-        name, row = logged.get((d.client, d.local_port), (None, None))
-        if name != d.proxy or row["status"] != 200 or row["bytes"] != d.size:
+        rows = logged.get((d.client, d.local_port), [])
+        match = next((r for r in rows if r[0] == d.proxy and r[1]["status"] == 200 and
+                      r[1]["bytes"] == d.size), None)
+        if match is None:
             missing.append(f"{d.client}:{d.local_port} said {d.proxy}, nginx logs "
-                           f"{name or 'nothing'}")
+                           + (", ".join(f"{n} {r['status']} {r['bytes']} bytes" for n, r in rows)
+                              or "nothing"))
+        else:
+            rows.remove(match)
     c.check("every completed download is in the access log of the proxy that named itself",
             not missing, listing(missing))
 
@@ -181,6 +187,12 @@ def run_checks(lab):
                                                         if k.startswith("drop_"))
     c.check(f"director's books: rx {rx} = tx {tx} + counted drops {dr}",
             rx > 0 and rx == tx + dr)
+    link = lab.shared_link
+    c.check(f"the director's link is shared: DPDK isolated with {link.get('flow_rules')} flow "
+            f"rules (the service's TCP and ICMP), the kernel answering the router's ping "
+            f"on {DIRECTOR_ADDR} and carrying the healthcheck",
+            link.get("isolated") and link.get("flow_rules") == 2 and
+            link.get("kernel_answers_ping"), str(link))
     table_packets = director_table_packets(lab.control.director.lines)
     c.check(f"no reply passed the director: all {rx} packets it received were for the "
             f"service (table 0: {table_packets})", rx > 0 and table_packets == rx)
@@ -263,6 +275,11 @@ def summary(lab, checks):
     lines.append(f"healthcheck: {seen} transitions; from a proxy's failure to the director's "
                  f"reload: {det}")
     d = a.downloads
+    cs = lab.client_stats
+    lines.append(f"clients' TCP: {cs.get('segments_out')} segments sent, {cs.get('retransmitted')} "
+                 f"retransmitted ({cs.get('syn_retransmitted')} SYNs); director's port: "
+                 f"imissed {lab.shared_link.get('imissed')}, ierrors "
+                 f"{lab.shared_link.get('ierrors')}")
     lines.append(f"downloads: {len(d)}, byte-exact {sum(x.exact for x in d)}, broken "
                  f"{sum(not x.exact for x in d)} (expected, on proxy1 when it died: "
                  f"{sum(not x.exact for x in d if x.id in a.expected_loss)})")
@@ -302,6 +319,8 @@ def to_json(lab, checks, mode):
                      "reloads": lab.director_reloads},
         "path_mtu": {"forwarded_icmp": sum(px.forwarded_icmp(s) for s in lab.final_stats.values()),
                      "proxy2_learned": lab.pmtu},
+        "director_link": lab.shared_link,
+        "client_tcp": lab.client_stats,
         "detection_ms": round(lab.detection.get("death", -1)),
         "false_alarm_ms": round(lab.detection.get("false_alarm", -1)),
         "proxies": {n: lab.final_stats[n] for n in lab.proxies},

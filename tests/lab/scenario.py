@@ -105,6 +105,8 @@ class Lab:
         self.director_reloads = {}
         self.captures = []
         self.error = None         # why the scenario stopped before its end
+        self.shared_link = {}     # the director's link at the end (check_shared_link)
+        self.client_stats = {}    # the clients' TCP retransmissions (client_tcp)
         self.pmtu = {}            # step 2: client -> MTU proxy2 learned towards it
 
     # -- output -----------------------------------------------------------------
@@ -316,7 +318,8 @@ class Lab:
     def build(self):
         self.heading(f"lab: {len(self.topo.all())} namespaces, {self.p.clients} clients, "
                      f"profile {self.p.name}")
-        for line in topology.__doc__.splitlines()[2:17]:
+        drawing = topology.__doc__.split("\n\n")[1]
+        for line in drawing.splitlines():
             self.say(line)
         self.topo.teardown()  # what an interrupted run left
         px.load_module()
@@ -346,9 +349,12 @@ class Lab:
         self.control.start(self.results)
         self.clients = Clients(self.topo.client, self.workdir, self.p.stall_s,
                                max_s=int(self.p.long_s * 4 + 30))
-        self.say(f"director: glb-director on net_af_packet (dpdk0), pid {self.control.director.pid}, "
-                 f"idle back-off on; healthcheck: gue + http every {self.p.interval_ms} ms, "
-                 f"trigger {self.p.trigger}")
+        port = gdirector.telemetry(self.control.director.file_prefix, "/glb/port,0")
+        self.say(f"director: glb-director on net_tap (dpdk0, shared with the kernel: "
+                 f"{'isolated' if port['isolated'] else 'NOT isolated'}, {port['flow_rules']} "
+                 f"flow rules), pid {self.control.director.pid}, idle back-off on; healthcheck "
+                 f"over the same link: gue + http every {self.p.interval_ms} ms, trigger "
+                 f"{self.p.trigger}")
         self.wait_first_round()
 
     def start_captures(self):
@@ -411,6 +417,8 @@ class Lab:
                 self.clients.kill_all()
                 self.reap()
             self.heading("stop: director and healthcheck")
+            self.shared_link = self.check_shared_link()
+            self.client_stats = self.client_tcp()
             self.final_stats = {n: p.redirect_stats() for n, p in self.proxies.items()}
             st = self.control.director.stats()
             self.director_reloads = {"ok": st["reloads_ok"], "failed": st["reloads_failed"]}
@@ -430,6 +438,27 @@ class Lab:
             self.keep_logs()
             self.topo.teardown()
         return self.control
+
+    def check_shared_link(self):
+        """The director's link at the end: DPDK's port isolated with its rules,
+        and the kernel still answering on the link's own address."""
+        port = gdirector.telemetry(self.control.director.file_prefix, "/glb/port,0")
+        ping = self.topo.router.run("ping", "-c", "2", "-i", "0.2", "-W", "2",
+                                    topology.DIRECTOR_ADDR, check=False)
+        return {"isolated": bool(port["isolated"]), "flow_rules": port["flow_rules"],
+                "kernel_answers_ping": ping.returncode == 0,
+                "imissed": port.get("imissed"), "ierrors": port.get("ierrors"),
+                "rx_nombuf": port.get("rx_nombuf")}
+
+    def client_tcp(self):
+        """The clients' kernel: segments retransmitted, SYNs among them."""
+        def table(text, proto):
+            rows = [line.split() for line in text.splitlines() if line.startswith(proto + ":")]
+            return dict(zip(rows[0][1:], map(int, rows[1][1:]))) if len(rows) >= 2 else {}
+        snmp = table(self.topo.client.proc_net("snmp"), "Tcp")
+        ext = table(self.topo.client.proc_net("netstat"), "TcpExt")
+        return {"segments_out": snmp.get("OutSegs"), "retransmitted": snmp.get("RetransSegs"),
+                "syn_retransmitted": ext.get("TCPSynRetrans")}
 
     def status_command(self):
         p = subprocess.run([str(HEALTHCHECK), "--status", "--json", "--config",

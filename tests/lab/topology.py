@@ -1,25 +1,28 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The lab's network: eight namespaces in one kernel, nothing in the root
+"""The lab's network: seven namespaces in one kernel, nothing in the root
 namespace, so no lab packet can leave the machine.
 
   glblab-client                 glblab-router                        glblab-director
  ┌──────────────────────┐      ┌──────────────────────────────┐     ┌─────────────────────────┐
- │ c0 198.51.100.10-49  │ veth │ gw-c 198.51.100.1            │veth │ dpdk0 (no address):     │
- │ curl → 192.0.2.10:80 ├──────┤ route 192.0.2.10 via        ├─────┤  glb-director, DPDK     │
- │ (kernel TCP)         │      │  10.99.0.2 = dpdk0's MAC gw-d│◄GUE─┤  net_af_packet          │
- └──────────▲───────────┘      │                              │veth │ mgmt0 10.99.1.2:        │
-            │                  │ gw-m 10.99.1.1 ──────────────┼─────┤  glb-healthcheck, its   │
-            │ replies from     │                              │     │  reload command         │
-            │ 192.0.2.10 (DSR) │ br0 10.20.0.1/24 (a switch)  │     └─────────────────────────┘
-            └──────────────────┤  ├── p1 ── proxy1 10.20.0.11 │
-                               │  ├── p2 ── proxy2 10.20.0.12 │  each proxy (glblab-proxyN):
-                               │  ├── p3 ── proxy3 10.20.0.13 │  glb-proxy-setup up (fou, VIP
-                               │  └── p4 ── proxy4 10.20.0.14 │  on tunl0, GLBREDIRECT), nginx
-                               └──────────────────────────────┘  on :80, replies straight back
+ │ c0 198.51.100.10-49  │ veth │ gw-c 198.51.100.1            │veth │ dpdk0 10.99.0.2, one    │
+ │ curl → 192.0.2.10:80 ├──────┤ route 192.0.2.10 via         ├─────┤ link shared (flow       │
+ │ (kernel TCP)         │      │  10.99.0.2              gw-d │◄GUE─┤ bifurcation):           │
+ └──────────▲───────────┘      │                              │     │  the service's traffic: │
+            │                  │                              │     │  glb-director (DPDK,    │
+            │ replies from     │                              │     │  net_tap, isolated)     │
+            │ 192.0.2.10 (DSR) │ br0 10.20.0.1/24 (a switch)  │     │  the rest: the kernel,  │
+            └──────────────────┤  ├── p1 ── proxy1 10.20.0.11 │     │  glb-healthcheck, ARP   │
+                               │  ├── p2 ── proxy2 10.20.0.12 │     └─────────────────────────┘
+                               │  ├── p3 ── proxy3 10.20.0.13 │  each proxy (glblab-proxyN):
+                               │  └── p4 ── proxy4 10.20.0.14 │  glb-proxy-setup up (fou, VIP
+                               └──────────────────────────────┘  on tunl0, GLBREDIRECT), nginx
+                                                                 on :80, replies straight back
 
-The router forwards the service address to the director's port by a
-static neighbour entry (the director answers no ARP), and everything else
-by plain routing: the director's GUE to the proxies over the switch, a
+The director's one link carries both: its rte_flow rules hand DPDK the
+service address's traffic (TCP to it, and ICMP about it), and the kernel
+keeps the rest, so the router finds the service's next hop by ARP and the
+healthcheck probes the proxies over the same link. The router routes
+everything else: the director's GUE to the proxies over the switch, a
 proxy's second-chance GUE to another proxy over the same switch, and the
 proxies' replies (from the service address) back to the clients. A proxy
 "dies" when its switch port goes down.
@@ -40,10 +43,9 @@ MAX_CLIENTS = 200
 DIRECTOR_PORT_IF = "dpdk0"
 DIRECTOR_MAC = "02:00:5e:00:0d:01"  # locally administered, fixed: every run reads the same
 ROUTER_TO_DIRECTOR_MAC = "02:00:5e:00:0d:02"
-DIRECTOR_ADDR = "10.99.0.2"         # the director's outbound_src_ip, and the VIP's next hop
+DIRECTOR_ADDR = "10.99.0.2"         # the director's kernel address and outbound_src_ip,
+                                    # and the VIP's next hop
 ROUTER_DIRECTOR_ADDR = "10.99.0.1"
-MGMT_ADDR = "10.99.1.2"             # the healthcheck's source
-ROUTER_MGMT_ADDR = "10.99.1.1"
 PROXY_NET = "10.20.0"
 ROUTER_PROXY_ADDR = f"{PROXY_NET}.1"
 PROXIES = {f"proxy{i}": f"{PROXY_NET}.{10 + i}" for i in range(1, 5)}
@@ -101,18 +103,15 @@ class Topology:
         veth(self.client, "c0", r, "gw-c")
         veth(self.director, DIRECTOR_PORT_IF, r, "gw-d", mtu=JUMBO_MTU, a_mac=DIRECTOR_MAC,
              b_mac=ROUTER_TO_DIRECTOR_MAC)
-        veth(self.director, "mgmt0", r, "gw-m")
         cmds = ["link add br0 mtu 9000 type bridge", f"addr add {ROUTER_PROXY_ADDR}/24 dev br0",
                 "link set br0 up", f"addr add {CLIENT_GW}/24 dev gw-c",
-                f"addr add {ROUTER_DIRECTOR_ADDR}/30 dev gw-d",
-                f"addr add {ROUTER_MGMT_ADDR}/30 dev gw-m"]
+                f"addr add {ROUTER_DIRECTOR_ADDR}/30 dev gw-d"]
         for i, name in enumerate(PROXIES, 1):
             veth(self.proxies[name], "eth0", r, f"p{i}", mtu=JUMBO_MTU)
             cmds += [f"link set p{i} master br0", f"link set p{i} up"]
-        cmds += ["link set gw-c up", "link set gw-d up", "link set gw-m up",
-                 # the service lives behind the director: its next hop is
-                 # the director's MAC, fixed (the director answers no ARP)
-                 f"neigh replace {DIRECTOR_ADDR} lladdr {DIRECTOR_MAC} dev gw-d nud permanent",
+        cmds += ["link set gw-c up", "link set gw-d up",
+                 # the service lives behind the director (ECMP over several, with BGP,
+                 # in a real network)
                  f"route add {VIP}/32 via {DIRECTOR_ADDR} dev gw-d"]
         r.ip(*cmds)
         # what the router hands the director must be the packets the client
@@ -131,8 +130,8 @@ class Topology:
     def _director(self):
         d = self.director
         d.sysctl({"net.ipv4.conf.all.forwarding": 0})
-        d.ip(f"link set {DIRECTOR_PORT_IF} up", f"addr add {MGMT_ADDR}/30 dev mgmt0",
-             "link set mgmt0 up", f"route add default via {ROUTER_MGMT_ADDR}")
+        d.ip(f"addr add {DIRECTOR_ADDR}/30 dev {DIRECTOR_PORT_IF}", f"link set {DIRECTOR_PORT_IF} up",
+             f"route add default via {ROUTER_DIRECTOR_ADDR}")
         d.offloads_off(DIRECTOR_PORT_IF)
 
     def _proxy(self, name, addr):
