@@ -33,9 +33,9 @@ static uint8_t *put_ipv4(uint8_t *p, const struct glb_encap_params *params,
 }
 
 /* GUE header, GLB private data and the hops after the primary, secondary first. */
-static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner_proto)
+uint8_t *glb_encap_put_gue(uint8_t *p, uint8_t inner_proto, const uint32_t *hops,
+			   unsigned hop_count)
 {
-	uint8_t hop_count = (uint8_t)(route->num_hops - 1);
 	unsigned i;
 
 	p = glb_put8(p, (uint8_t)(1 + hop_count)); /* hlen: private word + hops; version 0, C 0 */
@@ -43,9 +43,9 @@ static uint8_t *put_gue(uint8_t *p, const struct glb_route *route, uint8_t inner
 	p = glb_put16(p, 0); /* flags */
 	p = glb_put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
 	p = glb_put8(p, 0); /* next_hop: the first proxy forwards to hops[0] of the list */
-	p = glb_put8(p, hop_count);
-	for (i = 1; i < route->num_hops; i++)
-		p = glb_put_bytes(p, &route->hops[i], sizeof(route->hops[i]));
+	p = glb_put8(p, (uint8_t)hop_count);
+	for (i = 0; i < hop_count; i++)
+		p = glb_put_bytes(p, &hops[i], sizeof(hops[i]));
 	return p;
 }
 
@@ -66,7 +66,8 @@ size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *
 	p = glb_put16(p, GLB_GUE_PORT);
 	p = glb_put16(p, (uint16_t)o.udp_len);
 	p = glb_put16(p, 0); /* UDP checksum 0: the inner packet carries its own */
-	put_gue(p, route, o.inner_proto);
+	/* the primary is the outer destination; the rest are the hop list */
+	glb_encap_put_gue(p, o.inner_proto, &route->hops[1], route->num_hops - 1);
 	return o.hdr_len;
 }
 

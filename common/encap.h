@@ -39,6 +39,14 @@ struct glb_encap_params {
 size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *p,
 		       const struct glb_route *route, const struct glb_flow *flow);
 
+/*
+ * GUE's base header and GLB's private data with hop_count hops (IPv4,
+ * network order) after it, at p (SPEC §6); returns the byte after them.
+ * The healthcheck's GUE probe is this with no hop: the backend is the last.
+ */
+uint8_t *glb_encap_put_gue(uint8_t *p, uint8_t inner_proto, const uint32_t *hops,
+			   unsigned hop_count);
+
 /* Ethernet 14 + IPv4 20 + UDP 8 + GUE 4 + private word 4: the outer headers before the hops. */
 #define GLB_ENCAP_BASE_LEN 50
 

@@ -17,12 +17,10 @@
 
 #include "checker.h"
 #include "gue_probe.h"
+#include "proto.h"
 #include "util.h"
 
 /* ICMP types the raw socket lets through (ICMP_FILTER drops the rest in the kernel). */
-#define ICMP_TYPE_ECHO_REPLY 0
-#define ICMP_TYPE_DEST_UNREACH 3
-#define ICMP_CODE_PORT_UNREACH 3
 /* A round's replies can arrive together: room for a few thousand. */
 #define ICMP_RCVBUF_BYTES (4 * 1024 * 1024)
 /* An IP packet with an ICMP error quoting ours fits easily. */
@@ -41,7 +39,7 @@ static int open_socket(int type, int proto)
 int glb_hc_tunnel_open(struct glb_hc_checker *c)
 {
 	struct icmp_filter filter = {
-		.data = ~((1u << ICMP_TYPE_ECHO_REPLY) | (1u << ICMP_TYPE_DEST_UNREACH)),
+		.data = ~((1u << ICMP_TYPE_ECHO_REPLY) | (1u << ICMP_TYPE_UNREACH)),
 	};
 	int rcvbuf = ICMP_RCVBUF_BYTES, ret;
 

@@ -5,38 +5,18 @@
 #include <string.h>
 
 #include "csum.h"
+#include "encap.h"
 #include "gue.h"
+#include "proto.h"
 #include "wire.h"
 
-#define IPV4_VERSION 4
-#define IPV4_MIN_HDR_LEN 20
-#define IPV4_IHL_WORD 4     /* IHL counts 32-bit words */
-#define IPV4_FLAG_DF 0x4000 /* probes are never fragmented: a fragment would hide a path MTU problem */
-#define IPV4_PROTO_OFF 9
-#define IPV4_CSUM_OFF 10
-#define IPV4_SRC_OFF 12
-#define IPV4_DST_OFF 16
-#define PROBE_TTL 64
-#define UDP_HDR_LEN 8
-#define UDP_DPORT_OFF 2
-#define ICMP_HDR_LEN 8
-#define ICMP_CSUM_OFF 2
-#define ICMP_ID_OFF 4
-#define ICMP_SEQ_OFF 6
-#define ICMP_ECHO_REPLY 0
-#define ICMP_DEST_UNREACH 3
-#define ICMP_ECHO_REQUEST 8
+/* Probes carry DF (proto.h's IPV4_FLAG_DF): a fragment would hide a path MTU problem. */
 
 _Static_assert(sizeof(GLB_HC_PROBE_PAYLOAD) == GLB_HC_PROBE_PAYLOAD_LEN,
 	       "the payload length includes the string's NUL");
 _Static_assert(GLB_HC_PROBE_MAX_LEN == GLB_GUE_FIXED_LEN + IPV4_MIN_HDR_LEN + ICMP_HDR_LEN +
 					       GLB_HC_PROBE_PAYLOAD_LEN,
 	       "the largest probe is the GUE form");
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* pkt[off..off+need) when it lies inside the packet, else NULL. */
 static const uint8_t *view(const uint8_t *pkt, size_t len, size_t off, size_t need)
@@ -46,17 +26,15 @@ static const uint8_t *view(const uint8_t *pkt, size_t len, size_t off, size_t ne
 	return pkt + off;
 }
 
+/* GUE with GLB's private data and no hop (the backend is the last stop), or plain FOU-style GUE. */
 static uint8_t *put_gue(uint8_t *p, enum glb_hc_encap encap)
 {
-	/* Version 0, C 0: byte 0 is hlen alone; flags 0. */
-	p = glb_put8(p, encap == GLB_HC_ENCAP_GUE ? 1 : 0);
+	if (encap == GLB_HC_ENCAP_GUE)
+		return glb_encap_put_gue(p, GLB_GUE_PROTO_IPV4, NULL, 0);
+	/* Version 0, C 0, hlen 0: no optional fields; flags 0. */
+	p = glb_put8(p, 0);
 	p = glb_put8(p, GLB_GUE_PROTO_IPV4);
-	p = glb_put16(p, 0);
-	if (encap != GLB_HC_ENCAP_GUE)
-		return p;
-	p = glb_put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
-	p = glb_put8(p, 0); /* next_hop */
-	return glb_put8(p, 0); /* hop_count: the backend is the last stop */
+	return glb_put16(p, 0);
 }
 
 size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
@@ -72,19 +50,19 @@ size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
 		return 0;
 	p = put_gue(p, encap);
 	ip = p;
-	p = glb_put8(p, IPV4_VERSION << 4 | IPV4_MIN_HDR_LEN / IPV4_IHL_WORD);
+	p = glb_put8(p, IP_VERSION_4 << IP_VERSION_SHIFT | IPV4_MIN_HDR_LEN / IPV4_IHL_UNIT);
 	p = glb_put8(p, 0); /* TOS */
 	p = glb_put16(p, (uint16_t)ip_len);
 	p = glb_put16(p, 0); /* id: DF is set */
 	p = glb_put16(p, IPV4_FLAG_DF);
-	p = glb_put8(p, PROBE_TTL);
+	p = glb_put8(p, IPV4_TTL);
 	p = glb_put8(p, IPPROTO_ICMP);
 	p = glb_put16(p, 0); /* checksum, below */
 	p = glb_put_bytes(p, src, 4);
 	p = glb_put_bytes(p, dst, 4);
 	glb_put16(ip + IPV4_CSUM_OFF, glb_csum_compute(ip, IPV4_MIN_HDR_LEN));
 	icmp = p;
-	p = glb_put8(p, ICMP_ECHO_REQUEST);
+	p = glb_put8(p, ICMP_TYPE_ECHO_REQUEST);
 	p = glb_put8(p, 0); /* code */
 	p = glb_put16(p, 0); /* checksum, below */
 	p = glb_put16(p, echo_id);
@@ -102,9 +80,9 @@ static size_t ipv4_hdr_len(const uint8_t *pkt, size_t len, size_t off)
 	size_t ihl;
 
 	/* Shorter than a minimal header, or not IPv4 at all. */
-	if (!ip || ip[0] >> 4 != IPV4_VERSION)
+	if (!ip || ip[0] >> IP_VERSION_SHIFT != IP_VERSION_4)
 		return 0;
-	ihl = (size_t)(ip[0] & 0x0f) * IPV4_IHL_WORD;
+	ihl = (size_t)(ip[0] & IPV4_IHL_MASK) * IPV4_IHL_UNIT;
 	/* An IHL below 5 words, or options running past the data, is a lie. */
 	if (ihl < IPV4_MIN_HDR_LEN || !view(pkt, len, off, ihl))
 		return 0;
@@ -133,11 +111,11 @@ static enum glb_hc_icmp_kind parse_quoted(const uint8_t *pkt, size_t len, size_t
 		return GLB_HC_ICMP_IGNORE;
 	/* The quote must reach the inner echo's id and sequence (Linux quotes 548 bytes). */
 	icmp = view(pkt, len, off + inner_ihl, ICMP_HDR_LEN);
-	if (!icmp || icmp[0] != ICMP_ECHO_REQUEST || get16(icmp + ICMP_ID_OFF) != echo_id)
+	if (!icmp || icmp[0] != ICMP_TYPE_ECHO_REQUEST || glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
 		return GLB_HC_ICMP_IGNORE;
 	memcpy(info->addr, ip + IPV4_DST_OFF, 4);
-	info->port = get16(udp + UDP_DPORT_OFF);
-	info->seq = get16(icmp + ICMP_SEQ_OFF);
+	info->port = glb_rd_be16(udp + L4_DPORT_OFF);
+	info->seq = glb_rd_be16(icmp + ICMP_ECHO_SEQ_OFF);
 	return GLB_HC_ICMP_UNREACH;
 }
 
@@ -153,13 +131,13 @@ enum glb_hc_icmp_kind glb_hc_gue_probe_parse(const uint8_t *pkt, size_t len, uin
 	icmp = view(pkt, len, ihl, ICMP_HDR_LEN);
 	if (!icmp) /* an ICMP message cut short of its 8-byte header */
 		return GLB_HC_ICMP_IGNORE;
-	if (icmp[0] == ICMP_DEST_UNREACH) {
+	if (icmp[0] == ICMP_TYPE_UNREACH) {
 		info->code = icmp[1];
 		return parse_quoted(pkt, len, ihl + ICMP_HDR_LEN, echo_id, info);
 	}
-	if (icmp[0] != ICMP_ECHO_REPLY || icmp[1] != 0 || get16(icmp + ICMP_ID_OFF) != echo_id)
+	if (icmp[0] != ICMP_TYPE_ECHO_REPLY || icmp[1] != 0 || glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
 		return GLB_HC_ICMP_IGNORE;
 	memcpy(info->addr, pkt + IPV4_SRC_OFF, 4);
-	info->seq = get16(icmp + ICMP_SEQ_OFF);
+	info->seq = glb_rd_be16(icmp + ICMP_ECHO_SEQ_OFF);
 	return GLB_HC_ICMP_ECHO_REPLY;
 }

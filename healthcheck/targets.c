@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "util.h"
-
-/* ICMP destination unreachable code 3: nothing listens on that UDP port. */
-#define ICMP_PORT_UNREACH_CODE 3
 
 /* RFC 792 and RFC 1812's destination unreachable codes, as an operator reads them. */
 static const char *const unreach_names[] = {
@@ -60,7 +58,7 @@ const char *glb_hc_result_describe(const struct glb_hc_result *r, char *buf, siz
 {
 	unsigned long ms = (unsigned long)(r->latency_ns / GLB_HC_NSEC_PER_MSEC);
 
-	if (r->icmp_code == ICMP_PORT_UNREACH_CODE) {
+	if (r->icmp_code == ICMP_CODE_PORT_UNREACH) {
 		snprintf(buf, cap, "ICMP port unreachable");
 		return buf;
 	}
