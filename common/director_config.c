@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "flow_hash.h"
 #include "json_util.h"
 
@@ -141,7 +142,7 @@ static void parse_lcore_roles(struct glb_diag *d, const char *where, json_t *obj
 					 GLB_ROLE_KNI };
 	unsigned i;
 
-	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(roles); i++) {
 		json_t *v = glb_json_member(d, where, obj, roles[i], JSON_TRUE, false);
 
 		if (v && json_is_true(v))
@@ -305,7 +306,7 @@ static void parse_all(struct glb_diag *d, json_t *root, struct glb_director_conf
 	unsigned i;
 
 	glb_json_check_keys(d, TOP, root, top_keys, true);
-	for (i = 0; i < sizeof(ignored_keys) / sizeof(ignored_keys[0]); i++)
+	for (i = 0; i < GLB_ARRAY_SIZE(ignored_keys); i++)
 		if (json_object_get(root, ignored_keys[i].key))
 			glb_diag_warn(d, "%s: ignored: %s", ignored_keys[i].key,
 				      ignored_keys[i].why);

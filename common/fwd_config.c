@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "array_size.h"
 #include "json_util.h"
 
 #define HEX_KEY_DIGITS 32
@@ -259,7 +260,7 @@ static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cf
 
 	snprintf(hw.prefix, sizeof(hw.prefix), "%.200s: healthchecks", w->prefix);
 	warn_unknown_keys(&hw, obj, known);
-	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(ports); i++) {
 		uint16_t *port = (uint16_t *)((char *)hc + ports[i].off);
 
 		if (parse_port(&hw, obj, ports[i].key, false, port) && *port == 0)

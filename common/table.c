@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "atomic_file.h"
+#include "fwd_config.h"
 #include "sha256.h"
 
 void glb_table_header_init(struct glb_fmt_header *hdr, uint32_t num_tables)
@@ -284,4 +286,16 @@ int glb_table_write(const char *path, const struct glb_fmt_table *tables, uint32
 	if (ret != 0)
 		glb_diag_add(d, "%s: cannot write: %s", path, glb_atomic_strerror(ret));
 	return ret;
+}
+
+const char *glb_table_state_name(uint16_t state)
+{
+	static const enum glb_backend_state named[] = {
+		[GLB_FMT_STATE_FILLING] = GLB_BACKEND_FILLING,
+		[GLB_FMT_STATE_ACTIVE] = GLB_BACKEND_ACTIVE,
+		[GLB_FMT_STATE_DRAINING] = GLB_BACKEND_DRAINING,
+	};
+
+	return state < GLB_ARRAY_SIZE(named) ? glb_backend_state_name(named[state])
+							: "unknown";
 }

@@ -53,4 +53,11 @@ int glb_table_write(const char *path, const struct glb_fmt_table *tables, uint32
 /* Fill a header for n tables. */
 void glb_table_header_init(struct glb_fmt_header *hdr, uint32_t num_tables);
 
+/*
+ * A backend's state as the binary format stores it, by name ("inactive" is
+ * stored as draining, SPEC §3), or "unknown": the one list of state names
+ * is fwd_config's.
+ */
+const char *glb_table_state_name(uint16_t state);
+
 #endif

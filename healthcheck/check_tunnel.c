@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "checker.h"
 #include "gue_probe.h"
 #include "proto.h"
@@ -72,7 +73,7 @@ void glb_hc_tunnel_close(struct glb_hc_checker *c)
 	int *fds[] = { &c->udp_fd, &c->route_fd, &c->icmp_fd };
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array_size.h"
 #include "evaluate.h"
 #include "log.h"
 #include "notify.h"
@@ -126,7 +127,7 @@ int glb_hc_daemon_init(struct glb_hc_daemon *dm, const char *conf_path, const ch
 		glb_hc_conf_free(&dm->conf);
 		return ret;
 	}
-	ret = glb_hc_loop_init(&dm->loop, handled_signals, ARRAY_SIZE(handled_signals));
+	ret = glb_hc_loop_init(&dm->loop, handled_signals, GLB_ARRAY_SIZE(handled_signals));
 	if (ret != 0) {
 		glb_diag_add(d, "event loop: %s", strerror(-ret));
 		glb_hc_daemon_fini(dm);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "atomic_file.h"
 
 #include "json_util.h"
@@ -263,17 +264,17 @@ static void prom_counters(FILE *out, const struct glb_hc_stats *s)
 					  { s->icmp_ignored, "ignored" }, { s->icmp_late, "late" } };
 
 	prom_checks(out, s);
-	prom_labelled(out, "check_transitions_total", "to", checks, ARRAY_SIZE(checks),
+	prom_labelled(out, "check_transitions_total", "to", checks, GLB_ARRAY_SIZE(checks),
 		      "Dampened check state changes.");
-	prom_labelled(out, "backend_transitions_total", "to", backends, ARRAY_SIZE(backends),
+	prom_labelled(out, "backend_transitions_total", "to", backends, GLB_ARRAY_SIZE(backends),
 		      "Changes of a backend's written health.");
-	prom_labelled(out, "output_writes_total", "result", writes, ARRAY_SIZE(writes),
+	prom_labelled(out, "output_writes_total", "result", writes, GLB_ARRAY_SIZE(writes),
 		      "Writes of the checked forwarding table.");
-	prom_labelled(out, "reloads_total", "result", reloads, ARRAY_SIZE(reloads),
+	prom_labelled(out, "reloads_total", "result", reloads, GLB_ARRAY_SIZE(reloads),
 		      "Runs of the reload command (skipped: none configured).");
-	prom_labelled(out, "config_reloads_total", "result", configs, ARRAY_SIZE(configs),
+	prom_labelled(out, "config_reloads_total", "result", configs, GLB_ARRAY_SIZE(configs),
 		      "Re-reads of the configuration on SIGHUP.");
-	prom_labelled(out, "icmp_total", "kind", icmp, ARRAY_SIZE(icmp),
+	prom_labelled(out, "icmp_total", "kind", icmp, GLB_ARRAY_SIZE(icmp),
 		      "ICMP messages read by the tunnel checks.");
 	prom_value(out, "rounds_total", "counter", s->rounds, "Check rounds started.");
 	prom_value(out, "rounds_skipped_total", "counter", s->rounds_skipped,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "proto.h"
 #include "util.h"
 
@@ -63,7 +64,7 @@ const char *glb_hc_result_describe(const struct glb_hc_result *r, char *buf, siz
 		return buf;
 	}
 	if (r->icmp_code != GLB_HC_NO_ICMP) {
-		if (r->icmp_code >= 0 && (size_t)r->icmp_code < ARRAY_SIZE(unreach_names) &&
+		if (r->icmp_code >= 0 && (size_t)r->icmp_code < GLB_ARRAY_SIZE(unreach_names) &&
 		    unreach_names[r->icmp_code])
 			snprintf(buf, cap, "ICMP %s", unreach_names[r->icmp_code]);
 		else

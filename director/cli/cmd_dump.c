@@ -46,13 +46,6 @@ static void count_rows(const struct glb_fmt_table *t, struct row_counts *c)
 	}
 }
 
-static const char *state_name(uint16_t s)
-{
-	return s == GLB_FMT_STATE_FILLING ? "filling" :
-	       s == GLB_FMT_STATE_ACTIVE  ? "active" :
-	       s == GLB_FMT_STATE_DRAINING ? "draining" : "unknown";
-}
-
 static const char *proto_name(uint8_t p)
 {
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
@@ -92,7 +85,7 @@ static void print_table_text(uint32_t idx, const struct glb_fmt_table *t)
 		const struct glb_fmt_backend *b = &t->backends[i];
 
 		printf("  backend %-3u %-15s %-8s %-6s %7u (%5.1f%%) %7u (%5.1f%%)\n", i,
-		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), state_name(b->state),
+		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), glb_table_state_name(b->state),
 		       b->health == GLB_FMT_HEALTH_UP ? "up" : "down", c.primary[i],
 		       100.0 * c.primary[i] / GLB_FMT_TABLE_ENTRIES, c.secondary[i],
 		       100.0 * c.secondary[i] / GLB_FMT_TABLE_ENTRIES);
@@ -124,7 +117,7 @@ static void print_table_json(uint32_t idx, const struct glb_fmt_table *t, bool l
 
 		printf("%s\n       {\"index\": %u, \"ip\": \"%s\", \"state\": \"%s\", \"healthy\": %s, "
 		       "\"primary_rows\": %u, \"secondary_rows\": %u}", i ? "," : "", i,
-		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), state_name(b->state),
+		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), glb_table_state_name(b->state),
 		       b->health == GLB_FMT_HEALTH_UP ? "true" : "false", c.primary[i],
 		       c.secondary[i]);
 	}

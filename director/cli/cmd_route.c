@@ -172,11 +172,9 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 static const char *backend_desc(const struct glb_fmt_table *t, uint32_t idx, char *buf,
 				size_t len)
 {
-	static const char *const states[] = { "filling", "active", "draining" };
 	const struct glb_fmt_backend *b = &t->backends[idx];
 
-	snprintf(buf, len, "backend %u, %s, %s", idx,
-		 b->state <= GLB_FMT_STATE_DRAINING ? states[b->state] : "unknown",
+	snprintf(buf, len, "backend %u, %s, %s", idx, glb_table_state_name(b->state),
 		 b->health == GLB_FMT_HEALTH_UP ? "up" : "down");
 	return buf;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "classify.h"
 #include "csum.h"
 #include "encap.h"
@@ -237,7 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(v == GLB_OK && memcmp(&fast, &fl, sizeof(fl)) == 0);
 	if (v == GLB_OK) {
 		check_flow(frame, size, &fl);
-		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		for (i = 0; i < GLB_ARRAY_SIZE(opts); i++)
 			run(&fl, &opts[i]);
 	}
 	free(frame);

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "array_size.h"
 #include "dampen.h"
 #include "failopen.h"
 #include "testutil.h"
@@ -37,7 +38,7 @@ static const struct dampen_case dampen_cases[] = {
 	{ "trigger 0 behaves as 1", 0, "+-+", "UDU" },
 	{ "a large trigger needs that many", 5, "+-----", "UUUUUD" },
 };
-#define NUM_DAMPEN_CASES ((int)(sizeof(dampen_cases) / sizeof(dampen_cases[0])))
+#define NUM_DAMPEN_CASES ((int)GLB_ARRAY_SIZE(dampen_cases))
 
 START_TEST(test_dampening_follows_the_trigger_rule)
 {
@@ -95,7 +96,7 @@ static const struct failopen_case failopen_cases[] = {
 	{ "a single backend up stays as it is", "PC+", false, "+" },
 	{ "an empty table: nothing to do", "", false, "" },
 };
-#define NUM_FAILOPEN_CASES ((int)(sizeof(failopen_cases) / sizeof(failopen_cases[0])))
+#define NUM_FAILOPEN_CASES ((int)GLB_ARRAY_SIZE(failopen_cases))
 #define TRIPLE_STRIDE 4 /* "PC- " */
 
 START_TEST(test_fail_open_applies_only_when_a_table_would_be_all_down)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "gue_probe.h"
 #include "testutil.h"
 
@@ -111,7 +112,7 @@ static const struct parse_case parse_cases[] = {
 	  "45000028 00004000 40060000 0a000001 0a000002 c0000050 00000000",
 	  ECHO_ID, GLB_HC_ICMP_IGNORE, 0, 0 },
 };
-#define NUM_PARSE_CASES ((int)(sizeof(parse_cases) / sizeof(parse_cases[0])))
+#define NUM_PARSE_CASES ((int)GLB_ARRAY_SIZE(parse_cases))
 
 START_TEST(test_icmp_is_classified)
 {
@@ -141,7 +142,7 @@ START_TEST(test_every_truncation_of_a_good_message_is_ignored)
 	size_t i;
 	int len, cut;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(good); i++) {
 		/* The reply needs its 8-byte ICMP header; the unreachable, the quoted echo header. */
 		int needed = i == 0 ? 20 + 8 : 20 + 8 + 20 + 8 + 8 + 20 + 8;
 
@@ -168,7 +169,7 @@ static Suite *gue_probe_suite(void)
 	TCase *tc = tcase_create("packets");
 
 	tcase_add_loop_test(tc, test_probe_bytes_match_the_hand_written_packet, 0,
-			    (int)(sizeof(build_cases) / sizeof(build_cases[0])));
+			    (int)GLB_ARRAY_SIZE(build_cases));
 	tcase_add_test(tc, test_probe_is_not_built_into_a_short_buffer);
 	tcase_add_loop_test(tc, test_icmp_is_classified, 0, NUM_PARSE_CASES);
 	tcase_add_test(tc, test_every_truncation_of_a_good_message_is_ignored);

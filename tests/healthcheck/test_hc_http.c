@@ -2,6 +2,7 @@
 /* The HTTP check's request text and its reading of the status line. */
 #include <string.h>
 
+#include "array_size.h"
 #include "http.h"
 #include "testutil.h"
 
@@ -28,7 +29,7 @@ static const struct status_case status_cases[] = {
 	{ "a code starting with 0", "HTTP/1.1 099 x\r\n", GLB_HC_HTTP_MALFORMED, 0 },
 	{ "lowercase protocol name", "http/1.1 200 OK\r\n", GLB_HC_HTTP_MALFORMED, 0 },
 };
-#define NUM_STATUS_CASES ((int)(sizeof(status_cases) / sizeof(status_cases[0])))
+#define NUM_STATUS_CASES ((int)GLB_ARRAY_SIZE(status_cases))
 
 START_TEST(test_status_line_is_read)
 {
@@ -100,7 +101,7 @@ static Suite *http_suite(void)
 	tcase_add_loop_test(tc, test_status_line_is_read, 0, NUM_STATUS_CASES);
 	tcase_add_test(tc, test_status_is_decided_within_the_peek);
 	tcase_add_loop_test(tc, test_request_has_host_and_closes, 0,
-			    (int)(sizeof(request_cases) / sizeof(request_cases[0])));
+			    (int)GLB_ARRAY_SIZE(request_cases));
 	tcase_add_test(tc, test_request_that_does_not_fit_is_refused);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "array_size.h"
 #include "fwd_config.h"
 #include "targets.h"
 #include "testutil.h"
@@ -139,7 +140,7 @@ START_TEST(test_backend_health_is_the_and_of_its_checks)
 	size_t i;
 
 	build(&cfg, &set, doc);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(cases); i++) {
 		set.v[find(&set, 1, GLB_HC_GUE, 19523, "")].damp.state = cases[i].gue;
 		set.v[find(&set, 1, GLB_HC_HTTP, 80, "/ping")].damp.state = cases[i].http;
 		ck_assert_msg(glb_hc_backend_health(&set, &set.backends[0]) == cases[i].want,
@@ -197,7 +198,7 @@ START_TEST(test_icmp_unreachable_codes_are_described_in_words)
 	char buf[160];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(cases); i++) {
 		struct glb_hc_result r = { .reason = GLB_HC_REASON_UNREACHABLE,
 					   .icmp_code = cases[i].code };
 

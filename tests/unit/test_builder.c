@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "builder.h"
 #include "fwd_config.h"
 #include "siphash.h"
@@ -186,7 +187,7 @@ static const struct model_case model_cases[] = {
     {"the only healthy one is filling", 4, {A, F, D, A}, {true, 0, 0, true}},
 };
 
-#define NUM_MODEL_CASES (sizeof(model_cases) / sizeof(model_cases[0]))
+#define NUM_MODEL_CASES GLB_ARRAY_SIZE(model_cases)
 
 static void cfg_from_case(struct glb_cfg_table *t, const struct model_case *c, uint32_t salt)
 {
@@ -319,7 +320,7 @@ START_TEST(test_model_matches_vector_rows)
 	size_t i;
 
 	load_vector(&cfg);
-	for (i = 0; i < sizeof(vector_rows) / sizeof(vector_rows[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(vector_rows); i++) {
 		const struct vector_row *v = &vector_rows[i];
 		struct glb_fmt_row got;
 
@@ -341,7 +342,7 @@ START_TEST(test_build_vector_rows)
 	load_vector(&cfg);
 	out[0] = build(&cfg.tables[0], 0);
 	out[1] = build(&cfg.tables[1], 0);
-	for (i = 0; i < sizeof(vector_rows) / sizeof(vector_rows[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(vector_rows); i++) {
 		const struct vector_row *v = &vector_rows[i];
 		const struct glb_fmt_row *got = &out[v->table]->rows[v->row];
 
@@ -506,7 +507,7 @@ START_TEST(test_score_helpers_agree_with_model)
 	size_t i;
 
 	ck_assert_int_eq(glb_test_unhex("00112233445566778899aabbccddeeff", seed, 16), 16);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(rows); i++) {
 		uint64_t rs = glb_builder_row_seed(seed, rows[i]);
 
 		addr[3] = (uint8_t)(i + 1);
@@ -527,7 +528,7 @@ START_TEST(test_build_same_bytes_for_any_thread_count)
 
 	cfg_from_case(t, &model_cases[11], 42);
 	one = build(t, 1);
-	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(threads); i++) {
 		other = build(t, threads[i]);
 		ck_assert_msg(memcmp(one, other, sizeof(*one)) == 0,
 			      "threads=%u differs from threads=1", threads[i]);

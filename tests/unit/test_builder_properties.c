@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "builder.h"
 #include "fwd_config.h"
 #include "testutil.h"
@@ -19,8 +20,8 @@
 static const uint32_t sizes[] = {2, 3, 5, 8, 16, 32};
 static const uint64_t seeds[] = {1, 0xdeadbeef, 20180808};
 
-#define NUM_SIZES   (sizeof(sizes) / sizeof(sizes[0]))
-#define NUM_SEEDS   (sizeof(seeds) / sizeof(seeds[0]))
+#define NUM_SIZES   GLB_ARRAY_SIZE(sizes)
+#define NUM_SEEDS   GLB_ARRAY_SIZE(seeds)
 #define NUM_CONFIGS ((int)(NUM_SIZES * NUM_SEEDS))
 
 struct scenario {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "director_config.h"
 #include "flow_hash.h"
 #include "testutil.h"
@@ -99,7 +100,7 @@ START_TEST(test_flow_isolate_is_false_true_or_auto)
 	char text[1024];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < GLB_ARRAY_SIZE(cases); i++) {
 		if (cases[i].value)
 			snprintf(text, sizeof(text), BASE_HEAD BASE_LCORES ", \"flow_isolate\": %s}",
 				 cases[i].value);
@@ -266,10 +267,10 @@ int main(void)
 	tcase_add_test(tc, test_glb_statsd_port_is_accepted_with_a_warning);
 	tcase_add_test(tc, test_flow_isolate_is_false_true_or_auto);
 	tcase_add_loop_test(tc, test_bad_director_config_is_rejected_naming_the_key, 0,
-			    (int)(sizeof(bad) / sizeof(bad[0])));
+			    (int)GLB_ARRAY_SIZE(bad));
 	tcase_add_test(tc, test_routing_load_reads_only_routing_keys);
 	tcase_add_loop_test(tc, test_shipped_example_configs_load, 0,
-			    (int)(sizeof(shipped) / sizeof(shipped[0])));
+			    (int)GLB_ARRAY_SIZE(shipped));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

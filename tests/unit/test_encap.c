@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "csum.h"
 #include "encap.h"
 #include "packet_testutil.h"
@@ -175,7 +176,7 @@ START_TEST(encap_template_checksum_every_length)
 
 	memset(params.src_ip, 0xff, sizeof(params.src_ip));
 	glb_encap_tmpl_init(&tmpl, &params);
-	for (d = 0; d < sizeof(dsts) / sizeof(dsts[0]); d++) {
+	for (d = 0; d < GLB_ARRAY_SIZE(dsts); d++) {
 		struct glb_route rt = encap_route(2);
 		struct glb_flow fl = { .outer_family = V4 };
 		uint8_t a[64], b[64];

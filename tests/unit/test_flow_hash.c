@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "flow_hash.h"
 #include "packet_testutil.h"
 #include "testutil.h"
@@ -37,7 +38,7 @@ START_TEST(reference_siphash_passes_published_vectors)
 
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)i;
-	for (i = 0; i < sizeof(sip_vectors) / sizeof(sip_vectors[0]); i++)
+	for (i = 0; i < GLB_ARRAY_SIZE(sip_vectors); i++)
 		ck_assert_uint_eq(ref_siphash(KEY_SEQ, msg, sip_vectors[i].n), vector_value(i));
 }
 END_TEST

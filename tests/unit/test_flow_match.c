@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "flow_match.h"
 #include "table_format.h"
 #include "testutil.h"
@@ -99,7 +100,7 @@ int main(void)
 	TCase *tc = tcase_create("flow_match");
 
 	tcase_add_loop_test(tc, test_rules_for_the_tables_binds, 0,
-			    (int)(sizeof(cases) / sizeof(cases[0])));
+			    (int)GLB_ARRAY_SIZE(cases));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

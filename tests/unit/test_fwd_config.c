@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "fwd_config.h"
 #include "testutil.h"
 
@@ -508,7 +509,7 @@ static const struct bad_case bad_cases[] = {
     {"empty text", "", {NULL}},
 };
 
-#define NUM_BAD_CASES (sizeof(bad_cases) / sizeof(bad_cases[0]))
+#define NUM_BAD_CASES GLB_ARRAY_SIZE(bad_cases)
 
 /* Table 0 with 257 binds or 257 backends. */
 static char *too_many_doc(bool binds)
@@ -697,9 +698,9 @@ START_TEST(test_parse_reports_every_problem)
 	glb_diag_init(&d);
 	ck_assert_int_eq(parse_sq(doc, &cfg, &d), -EINVAL);
 	msgs = diag_join(&d);
-	ck_assert_msg(d.count >= sizeof(want) / sizeof(want[0]), "%zu problems reported:\n%s",
+	ck_assert_msg(d.count >= GLB_ARRAY_SIZE(want), "%zu problems reported:\n%s",
 		      d.count, msgs);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+	for (i = 0; i < GLB_ARRAY_SIZE(want); i++)
 		ck_assert_msg(diag_has(&d, want[i][0], want[i][1], want[i][2]),
 			      "missing \"%s\" \"%s\" \"%s\" in:\n%s", want[i][0], want[i][1],
 			      want[i][2] ? want[i][2] : "", msgs);
@@ -741,7 +742,7 @@ static Suite *fwd_config_suite(void)
 	tcase_add_loop_test(tc, test_parse_rejects_each_mistake_naming_it, 0, NUM_BAD_CASES);
 	tcase_add_test(tc, test_messages_escape_control_characters_they_quote);
 	tcase_add_loop_test(tc, test_loads_with_a_warning_for_what_cannot_be_meant, 0,
-			    (int)(sizeof(warn_cases) / sizeof(warn_cases[0])));
+			    (int)GLB_ARRAY_SIZE(warn_cases));
 	tcase_add_test(tc, test_the_valid_document_loads_without_warnings);
 	tcase_add_test(tc, test_parse_reports_every_problem);
 	tcase_add_test(tc, test_parse_names_the_table);

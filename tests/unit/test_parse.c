@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "packet_testutil.h"
 #include "parse.h"
 #include "testutil.h"
@@ -529,7 +530,7 @@ static const struct parse_case parse_cases[] = {
 	{ "ipv6_ethertype_with_version_4", pkt_ipv6_version4, DROP(GLB_DROP_MALFORMED) },
 };
 
-#define NUM_PARSE_CASES (sizeof(parse_cases) / sizeof(parse_cases[0]))
+#define NUM_PARSE_CASES GLB_ARRAY_SIZE(parse_cases)
 
 static void check_flow(const struct parse_case *c, const struct glb_flow *fl)
 {

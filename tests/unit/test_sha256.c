@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
 #include "sha256.h"
 #include "testutil.h"
 
@@ -41,7 +42,7 @@ int main(void)
 	TCase *tc = tcase_create("nist");
 
 	tcase_add_loop_test(tc, test_sha256_matches_nist_example, 0,
-			    (int)(sizeof(cases) / sizeof(cases[0])));
+			    (int)GLB_ARRAY_SIZE(cases));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

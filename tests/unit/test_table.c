@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "table.h"
 #include "testutil.h"
 
@@ -512,7 +513,7 @@ static const struct table_case table_cases[] = {
     {"backend health 2", mut_backend_health_2, false},
 };
 
-#define NUM_TABLE_CASES (sizeof(table_cases) / sizeof(table_cases[0]))
+#define NUM_TABLE_CASES GLB_ARRAY_SIZE(table_cases)
 
 static void check_verdict(const struct table_case *c, const char *what, int ret, struct glb_diag *d)
 {
@@ -641,7 +642,7 @@ START_TEST(test_validate_rejects_truncation_anywhere)
 	for (off = 0; off <= HDR_SIZE; off++)
 		check_truncated(buf, len, off);
 	for (t = 0; t < 2; t++) {
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		for (i = 0; i < GLB_ARRAY_SIZE(fields); i++) {
 			size_t at = HDR_SIZE + t * TABLE_SIZE + fields[i];
 
 			check_truncated(buf, len, at - 1);
@@ -771,6 +772,17 @@ START_TEST(test_write_then_load_round_trips_bytes)
 	remove_tree(dir);
 	free(path);
 	free(dir);
+}
+END_TEST
+
+/* The binary states by name, from fwd_config's one list: "inactive" is stored as draining. */
+START_TEST(test_state_names_come_from_the_one_list)
+{
+	ck_assert_str_eq(glb_table_state_name(GLB_FMT_STATE_FILLING), "filling");
+	ck_assert_str_eq(glb_table_state_name(GLB_FMT_STATE_ACTIVE), "active");
+	ck_assert_str_eq(glb_table_state_name(GLB_FMT_STATE_DRAINING), "draining");
+	ck_assert_str_eq(glb_table_state_name(3), "unknown");
+	ck_assert_str_eq(glb_table_state_name(UINT16_MAX), "unknown");
 }
 END_TEST
 
@@ -981,6 +993,7 @@ static Suite *table_suite(void)
 	tc = tcase_create("write");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_header_init_matches_format);
+	tcase_add_test(tc, test_state_names_come_from_the_one_list);
 	tcase_add_test(tc, test_write_then_load_round_trips_bytes);
 	tcase_add_test(tc, test_write_replaces_by_rename);
 	tcase_add_test(tc, test_write_never_shows_partial_file);
