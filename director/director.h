@@ -28,16 +28,11 @@
 
 struct glb_table_ctx;
 
-/* An lcore's view of one flow path: where it receives and where it sends. */
-struct glb_path {
-	uint16_t rx_port, rx_queue, tx_port, tx_queue;
-};
-
 struct glb_lcore_ctx {
 	unsigned lcore_id;
 	unsigned roles; /* enum glb_lcore_role */
 	unsigned num_paths;
-	struct glb_path paths[GLB_LCORE_MAX_FLOW_PATHS];
+	struct glb_flow_path paths[GLB_LCORE_MAX_FLOW_PATHS]; /* where it receives and sends */
 	/* distributor layout */
 	struct rte_distributor *dist; /* the one this lcore runs or feeds */
 	unsigned worker_id;

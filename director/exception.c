@@ -100,7 +100,7 @@ void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, u
 unsigned glb_exception_from_kernel(struct glb_lcore_ctx *lc)
 {
 	const struct glb_director *d = glb_director;
-	const struct glb_path *fp = &lc->paths[0];
+	const struct glb_flow_path *fp = &lc->paths[0];
 	struct rte_mbuf *pkts[GLB_BURST];
 	uint16_t n;
 

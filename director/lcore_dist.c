@@ -45,7 +45,7 @@ static inline uint32_t flow_tag(struct rte_mbuf *m)
 }
 
 /* TX port and queue of the flow path on which port rx arrives. */
-static const struct glb_path *path_of(const struct glb_lcore_ctx *lc, uint16_t rx)
+static const struct glb_flow_path *path_of(const struct glb_lcore_ctx *lc, uint16_t rx)
 {
 	unsigned p;
 
@@ -63,7 +63,7 @@ static unsigned tx_returned(struct glb_lcore_ctx *lc)
 	unsigned p, i, total = n > 0 ? (unsigned)n : 0;
 
 	for (p = 0; p < lc->num_paths && n > 0; p++) {
-		const struct glb_path *fp = &lc->paths[p];
+		const struct glb_flow_path *fp = &lc->paths[p];
 		uint16_t k = 0;
 
 		for (i = 0; i < (unsigned)n; i++)
@@ -109,7 +109,7 @@ static unsigned rx_and_distribute(struct glb_lcore_ctx *lc)
 	unsigned p, i, received = 0;
 
 	for (p = 0; p < lc->num_paths; p++) {
-		const struct glb_path *fp = &lc->paths[p];
+		const struct glb_flow_path *fp = &lc->paths[p];
 		uint16_t n = rte_eth_rx_burst(fp->rx_port, fp->rx_queue, pkts, GLB_BURST);
 
 		for (i = 0; i < n; i++)

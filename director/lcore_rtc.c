@@ -23,7 +23,7 @@ int glb_lcore_rtc(void *arg)
 		unsigned received = 0;
 
 		for (p = 0; p < lc->num_paths; p++) {
-			const struct glb_path *fp = &lc->paths[p];
+			const struct glb_flow_path *fp = &lc->paths[p];
 			uint16_t n = rte_eth_rx_burst(fp->rx_port, fp->rx_queue, pkts, GLB_BURST);
 
 			if (n == 0)

@@ -38,12 +38,8 @@ static void copy_paths(const struct glb_director_config *cfg, const struct glb_l
 	unsigned p;
 
 	ctx->num_paths = lc->num_flow_paths;
-	for (p = 0; p < lc->num_flow_paths; p++) {
-		const struct glb_flow_path *fp = &cfg->flow_paths[lc->flow_paths[p]];
-
-		ctx->paths[p] = (struct glb_path){ fp->rx_port, fp->rx_queue, fp->tx_port,
-						   fp->tx_queue };
-	}
+	for (p = 0; p < lc->num_flow_paths; p++)
+		ctx->paths[p] = cfg->flow_paths[lc->flow_paths[p]];
 }
 
 static int create_distributor(struct glb_lcore_ctx *ctx, unsigned workers, struct glb_diag *diag)
