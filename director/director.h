@@ -26,9 +26,15 @@
 /* Packets per RX/TX burst: DPDK's customary size, one cache line of pointers x4. */
 #define GLB_BURST 32
 
+struct glb_director;
 struct glb_table_ctx;
 
+/*
+ * A data-path lcore's state, handed to its role's function as the launch
+ * argument: all it reads comes through here (d included), no global.
+ */
 struct glb_lcore_ctx {
+	struct glb_director *d; /* the director this lcore forwards for */
 	unsigned lcore_id;
 	unsigned roles; /* enum glb_lcore_role */
 	unsigned num_paths;
@@ -85,12 +91,9 @@ static inline bool glb_director_workers_stopping(const struct glb_director *d)
 	return __atomic_load_n(&d->stop, __ATOMIC_RELAXED) >= GLB_STOP_ALL;
 }
 
-/* Data-path lcore entry points, one per role (lcore_*.c). */
+/* Data-path lcore entry points, one per role (lcore_*.c); arg is the lcore's glb_lcore_ctx. */
 int glb_lcore_rtc(void *arg);
 int glb_lcore_dist(void *arg);
 int glb_lcore_worker(void *arg);
-
-/* The director every lcore reads; set once by main() before launch. */
-extern struct glb_director *glb_director;
 
 #endif

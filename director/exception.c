@@ -81,7 +81,7 @@ int glb_exception_init(struct glb_director *d, struct glb_diag *diag)
 
 void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct glb_director *d = glb_director;
+	const struct glb_director *d = lc->d;
 	uint16_t sent;
 	unsigned slot;
 
@@ -99,7 +99,7 @@ void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, u
 
 unsigned glb_exception_from_kernel(struct glb_lcore_ctx *lc)
 {
-	const struct glb_director *d = glb_director;
+	const struct glb_director *d = lc->d;
 	const struct glb_flow_path *fp = &lc->paths[0];
 	struct rte_mbuf *pkts[GLB_BURST];
 	uint16_t n;

@@ -188,10 +188,10 @@ static inline enum fwd_result fwd_one(const struct glb_director *d,
  * by then) and encapsulate.  A table has 65,536 rows over 512 KiB, so with
  * many clients nearly every row read would otherwise miss the cache.
  */
-uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx *t,
-		       struct rte_mbuf **pkts, uint16_t n, uint16_t rx_port, uint16_t tx_port,
-		       struct glb_lcore_ctx *lc)
+uint16_t glb_fwd_burst(const struct glb_table_ctx *t, struct rte_mbuf **pkts, uint16_t n,
+		       uint16_t rx_port, uint16_t tx_port, struct glb_lcore_ctx *lc)
 {
+	const struct glb_director *d = lc->d;
 	const struct glb_table_file *tf = t ? t->file : NULL;
 	unsigned rx_slot = glb_stats_port_slot(rx_port), alt = d->opts.alt_hash_fields != 0;
 	struct rte_mbuf *kernel[GLB_FWD_BURST_MAX];

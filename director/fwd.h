@@ -19,14 +19,13 @@ _Static_assert(GLB_FWD_BURST_MAX <= 128, "burst index fits 7 bits");
 
 /*
  * Process pkts[0..n) (n <= GLB_FWD_BURST_MAX) received on rx_port for
- * transmission on tx_port, by lcore lc.  Forwarded packets are
+ * transmission on tx_port, by lcore lc, with table t (read under RCU).  Forwarded packets are
  * encapsulated and moved to the front of pkts; those for the kernel go to
  * the exception path; the rest are freed and counted by reason.  Returns
  * how many to transmit.
  */
-uint16_t glb_fwd_burst(const struct glb_director *d, const struct glb_table_ctx *t,
-		       struct rte_mbuf **pkts, uint16_t n, uint16_t rx_port, uint16_t tx_port,
-		       struct glb_lcore_ctx *lc);
+uint16_t glb_fwd_burst(const struct glb_table_ctx *t, struct rte_mbuf **pkts, uint16_t n,
+		       uint16_t rx_port, uint16_t tx_port, struct glb_lcore_ctx *lc);
 
 /* Transmit pkts[0..n) on (port, queue), retrying briefly; frees and counts what stays. */
 void glb_fwd_tx(struct rte_mbuf **pkts, uint16_t n, uint16_t port, uint16_t queue,

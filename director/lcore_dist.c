@@ -84,7 +84,7 @@ static unsigned tx_returned(struct glb_lcore_ctx *lc)
  */
 static void distribute(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct glb_director *d = glb_director;
+	const struct glb_director *d = lc->d;
 	uint16_t done = 0;
 
 	while (done < n) {
@@ -127,7 +127,7 @@ static unsigned rx_and_distribute(struct glb_lcore_ctx *lc)
 int glb_lcore_dist(void *arg)
 {
 	struct glb_lcore_ctx *lc = arg;
-	struct glb_director *d = glb_director;
+	struct glb_director *d = lc->d;
 	uint64_t deadline;
 
 	while (!glb_director_stopping(d)) {

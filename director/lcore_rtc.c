@@ -13,7 +13,7 @@
 int glb_lcore_rtc(void *arg)
 {
 	struct glb_lcore_ctx *lc = arg;
-	struct glb_director *d = glb_director;
+	struct glb_director *d = lc->d;
 	struct rte_mbuf *pkts[GLB_BURST];
 	unsigned p;
 
@@ -29,7 +29,7 @@ int glb_lcore_rtc(void *arg)
 			if (n == 0)
 				continue;
 			received += n;
-			n = glb_fwd_burst(d, t, pkts, n, fp->rx_port, fp->tx_port, lc);
+			n = glb_fwd_burst(t, pkts, n, fp->rx_port, fp->tx_port, lc);
 			glb_fwd_tx(pkts, n, fp->tx_port, fp->tx_queue, lc->stats);
 		}
 		received += glb_exception_from_kernel(lc);

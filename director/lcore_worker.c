@@ -27,7 +27,7 @@
 int glb_lcore_worker(void *arg)
 {
 	struct glb_lcore_ctx *lc = arg;
-	struct glb_director *d = glb_director;
+	struct glb_director *d = lc->d;
 	struct rte_mbuf *pkts[GLB_DIST_POLL_MAX];
 	int n = 0;
 
@@ -44,7 +44,7 @@ int glb_lcore_worker(void *arg)
 				rte_delay_us_sleep(d->cfg.idle_sleep_us);
 			continue;
 		}
-		out = glb_fwd_burst(d, t, pkts, (uint16_t)n, pkts[0]->port, lc->paths[0].tx_port, lc);
+		out = glb_fwd_burst(t, pkts, (uint16_t)n, pkts[0]->port, lc->paths[0].tx_port, lc);
 		glb_reload_quiescent(d, lc->lcore_id);
 		rte_distributor_request_pkt(lc->dist, lc->worker_id, pkts, out);
 	}

@@ -90,6 +90,7 @@ int glb_lcores_setup(struct glb_director *d, struct glb_diag *diag)
 		ret = check_lcore(l, lc, diag);
 		if (ret != 0)
 			return ret;
+		ctx->d = d;
 		ctx->lcore_id = l;
 		ctx->roles = lc->roles & ~GLB_ROLE_KNI;
 		ctx->stats = glb_stats_alloc(l);

@@ -35,8 +35,6 @@ enum exit_code {
 	EXIT_SYSTEM = 3, /* EAL, memory, ports */
 };
 
-struct glb_director *glb_director;
-
 static volatile sig_atomic_t reload_requested, stop_requested;
 
 static const char usage[] =
@@ -116,7 +114,7 @@ static void print_counters(const struct glb_director *d)
 
 	if (!sum)
 		return;
-	glb_stats_sum(sum);
+	glb_stats_sum(d, sum);
 	for (p = 0; p < GLB_STATS_PORTS; p++) {
 		uint64_t any = 0;
 
@@ -197,7 +195,7 @@ static int setup(struct glb_director *d)
 		ret = glb_port_init(d, &diag);
 	if (ret == 0)
 		ret = glb_exception_init(d, &diag);
-	if (ret == 0 && glb_telemetry_register() != 0)
+	if (ret == 0 && glb_telemetry_register(d) != 0)
 		glb_diag_add(&diag, "telemetry: cannot register /glb commands"), ret = -EEXIST;
 	if (ret == 0)
 		ret = install_signals();
@@ -210,6 +208,7 @@ static int setup(struct glb_director *d)
 
 int main(int argc, char **argv)
 {
+	struct glb_director *glb_director;
 	int consumed, ret, i;
 	unsigned lcores;
 

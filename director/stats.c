@@ -43,13 +43,13 @@ static void add_all(uint64_t *dst, const uint64_t *src, size_t n)
 		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
-void glb_stats_sum(struct glb_lcore_stats *sum)
+void glb_stats_sum(const struct glb_director *d, struct glb_lcore_stats *sum)
 {
 	unsigned l;
 
 	memset(sum, 0, sizeof(*sum));
 	for (l = 0; l < RTE_MAX_LCORE; l++) {
-		const struct glb_lcore_stats *s = glb_director->lcores[l].stats;
+		const struct glb_lcore_stats *s = d->lcores[l].stats;
 
 		if (!s)
 			continue;

@@ -59,11 +59,13 @@ static inline unsigned glb_stats_table_slot(int table)
 const char *glb_stat_name(enum glb_stat s);
 /* Allocate one zeroed block for an lcore on its socket; NULL on failure. */
 struct glb_lcore_stats *glb_stats_alloc(unsigned lcore_id);
+struct glb_director;
+
 /*
- * Sum the blocks of every configured lcore into one of the same type
+ * Sum the blocks of every configured lcore of d into one of the same type
  * (allocate it with glb_stats_sum_alloc: the type is cache-line aligned).
  */
-void glb_stats_sum(struct glb_lcore_stats *sum);
+void glb_stats_sum(const struct glb_director *d, struct glb_lcore_stats *sum);
 struct glb_lcore_stats *glb_stats_sum_alloc(void);
 
 #endif

@@ -16,12 +16,17 @@
 #ifndef GLB_TELEMETRY_H
 #define GLB_TELEMETRY_H
 
-int glb_telemetry_register(void);
+#include "director.h"
+
+/* Answer the /glb commands about d from now on.  0 or -errno. */
+int glb_telemetry_register(const struct glb_director *d);
+/* Stop answering about the director (the commands stay: DPDK cannot remove them). */
+void glb_telemetry_fini(void);
 
 /*
- * Telemetry threads are not RCU readers: they look at the published table
- * under this lock, and the main lcore swaps the pointer under it, so a
- * table is never freed while a reply is being built from it.
+ * Telemetry threads are not RCU readers: they build each reply under this
+ * lock, and the main lcore swaps the published table under it, so a table
+ * is never freed while a reply is being built from it.
  */
 void glb_telemetry_lock_table(void);
 void glb_telemetry_unlock_table(void);
