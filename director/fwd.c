@@ -143,6 +143,19 @@ static inline enum glb_verdict classify_one(const struct glb_director *d,
 _Static_assert(2 * GLB_FWD_BURST_MAX <= GLB_FLOW_HASH_BATCH_MAX,
 	       "a burst's main and alt messages fit a batch");
 
+/*
+ * A burst's hash messages are computed together, then each result goes back
+ * to its packet through a one-byte owner tag: the packet's index in the
+ * burst in the low seven bits, and the top bit set when the message is the
+ * packet's alt hash (fwd_state.hash[1]) rather than its main one (hash[0]),
+ * so that the shift gives the hash[] index.  A byte (the tags of a whole
+ * burst fit two cache lines) leaves room for bursts of up to 128 packets.
+ */
+#define OWNER_ALT_SHIFT 7
+#define OWNER_ALT (1u << OWNER_ALT_SHIFT)
+#define OWNER_INDEX_MASK (OWNER_ALT - 1)
+_Static_assert(GLB_FWD_BURST_MAX <= OWNER_INDEX_MASK + 1, "a burst index fits below OWNER_ALT");
+
 enum fwd_result {
 	FWD_SEND,   /* encapsulated, to transmit */
 	FWD_KERNEL, /* untouched, for the exception path */
@@ -198,7 +211,7 @@ uint16_t glb_fwd_burst(const struct glb_table_ctx *t, struct rte_mbuf **pkts, ui
 	struct fwd_state st[GLB_FWD_BURST_MAX];
 	struct glb_flow_hash_batch hb;
 	uint64_t hash[2 * GLB_FWD_BURST_MAX];
-	uint8_t owner[2 * GLB_FWD_BURST_MAX]; /* the packet of each message */
+	uint8_t owner[2 * GLB_FWD_BURST_MAX]; /* each message's packet and hash: OWNER_* */
 	struct classify_memo memo = { .valid = false };
 	uint16_t i, out = 0, nk = 0, nh = 0;
 	const uint8_t *key;
@@ -218,16 +231,16 @@ uint16_t glb_fwd_burst(const struct glb_table_ctx *t, struct rte_mbuf **pkts, ui
 		owner[nh] = (uint8_t)i;
 		glb_flow_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.hash_fields, k0, k1);
 		if (alt) {
-			owner[nh] = (uint8_t)(i | 0x80);
+			owner[nh] = (uint8_t)(i | OWNER_ALT);
 			glb_flow_hash_batch_add(&hb, nh++, &st[i].flow, d->opts.alt_hash_fields, k0,
 						k1);
 		}
 	}
 	glb_flow_hash_batch_run(&hb, nh, hash);
 	for (i = 0; i < nh; i++) {
-		struct fwd_state *s = &st[owner[i] & 0x7f];
+		struct fwd_state *s = &st[owner[i] & OWNER_INDEX_MASK];
 
-		s->hash[owner[i] >> 7] = hash[i];
+		s->hash[owner[i] >> OWNER_ALT_SHIFT] = hash[i];
 		/* the row is the one cold read left: start it before any row is read */
 		rte_prefetch0(&tf->tables[s->table].rows[hash[i] & GLB_FMT_ROW_MASK]);
 	}

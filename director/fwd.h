@@ -12,10 +12,8 @@
 #include "director.h"
 #include "reload.h"
 
-/* Largest burst glb_fwd_burst takes. */
+/* Largest burst glb_fwd_burst takes (fwd.c checks that its owner tags can index it). */
 #define GLB_FWD_BURST_MAX 64
-/* fwd.c tags a packet index with a bit of its own in a byte */
-_Static_assert(GLB_FWD_BURST_MAX <= 128, "burst index fits 7 bits");
 
 /*
  * Process pkts[0..n) (n <= GLB_FWD_BURST_MAX) received on rx_port for
