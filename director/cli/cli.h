@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* glb-director-cli: subcommands and the exit codes they share. */
+/* glb-director-cli: its subcommands and the helpers they share. */
 #ifndef GLB_CLI_H
 #define GLB_CLI_H
 
@@ -7,17 +7,9 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "exit_status.h" /* enum glb_exit: the statuses documented in --help */
 
 #define GLB_CLI_NAME "glb-director-cli"
-
-/* Exit codes, documented in --help. */
-enum glb_cli_exit {
-	GLB_EXIT_OK = 0,
-	GLB_EXIT_INVALID = 1,  /* an input file is invalid: one line per problem on stderr */
-	GLB_EXIT_USAGE = 2,    /* bad command line */
-	GLB_EXIT_SYSTEM = 3,   /* I/O or memory failure */
-	GLB_EXIT_NO_ROUTE = 4, /* route: no table matches, or the table has no backend */
-};
 
 int glb_cli_build(int argc, char **argv);
 int glb_cli_dump(int argc, char **argv);
