@@ -99,9 +99,11 @@ static int parse_args(int argc, char **argv, struct flow_rules_args *a)
 				return GLB_EXIT_USAGE;
 			}
 		} else if (c == 'h') {
-			return fputs(usage, stdout), -1;
+			fputs(usage, stdout);
+			return -1;
 		} else {
-			return fputs(usage, stderr), GLB_EXIT_USAGE;
+			fputs(usage, stderr);
+			return GLB_EXIT_USAGE;
 		}
 	}
 	if (!a->iface || argc - optind != 1) {

@@ -98,9 +98,10 @@ static int parse_src(const char *src, struct glb_flow *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->kind = GLB_FLOW_L4;
-	if (parse_addr(src, &f->family, f->src) != 0)
-		return fprintf(stderr, "%s: route: SRC '%s' is not an IP address\n", GLB_CLI_NAME,
-			       src), -EINVAL;
+	if (parse_addr(src, &f->family, f->src) != 0) {
+		fprintf(stderr, "%s: route: SRC '%s' is not an IP address\n", GLB_CLI_NAME, src);
+		return -EINVAL;
+	}
 	f->outer_family = f->family;
 	return 0;
 }
@@ -113,15 +114,20 @@ static int parse_tuple(char **pos, struct route_args *a)
 
 	if (parse_src(pos[0], f) != 0)
 		return -EINVAL;
-	if (parse_addr(pos[1], &dst_family, f->dst) != 0 || dst_family != f->family)
-		return fprintf(stderr, "%s: route: DST '%s' is not an address of SRC's family\n",
-			       GLB_CLI_NAME, pos[1]), -EINVAL;
-	if (parse_port(pos[2], &f->sport) != 0 || parse_port(pos[3], &f->dport) != 0)
-		return fprintf(stderr, "%s: route: SPORT and DPORT must be 0-65535\n",
-			       GLB_CLI_NAME), -EINVAL;
-	if (parse_proto(pos[4], f) != 0)
-		return fprintf(stderr, "%s: route: PROTO '%s' is not tcp, udp or icmp\n",
-			       GLB_CLI_NAME, pos[4]), -EINVAL;
+	if (parse_addr(pos[1], &dst_family, f->dst) != 0 || dst_family != f->family) {
+		fprintf(stderr, "%s: route: DST '%s' is not an address of SRC's family\n",
+			GLB_CLI_NAME, pos[1]);
+		return -EINVAL;
+	}
+	if (parse_port(pos[2], &f->sport) != 0 || parse_port(pos[3], &f->dport) != 0) {
+		fprintf(stderr, "%s: route: SPORT and DPORT must be 0-65535\n", GLB_CLI_NAME);
+		return -EINVAL;
+	}
+	if (parse_proto(pos[4], f) != 0) {
+		fprintf(stderr, "%s: route: PROTO '%s' is not tcp, udp or icmp\n", GLB_CLI_NAME,
+			pos[4]);
+		return -EINVAL;
+	}
 	f->hint = f->sport;
 	return 0;
 }
@@ -141,14 +147,17 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 	optind = 1;
 	/* '+': options end at TABLE, so a negative port is a bad port, not an option */
 	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		if (c == 'c')
+		if (c == 'c') {
 			a->config = optarg;
-		else if (c == 'j')
+		} else if (c == 'j') {
 			a->json = true;
-		else if (c == 'h')
-			return fputs(usage, stdout), -1;
-		else
-			return fputs(usage, stderr), GLB_EXIT_USAGE;
+		} else if (c == 'h') {
+			fputs(usage, stdout);
+			return -1;
+		} else {
+			fputs(usage, stderr);
+			return GLB_EXIT_USAGE;
+		}
 	}
 	n = argc - optind - 1;
 	if (n < 1) {

@@ -90,7 +90,11 @@ static json_t *tel_query(struct tel *t, const char *cmd)
 	snprintf(key, sizeof(key), "%.*s", (int)strcspn(cmd, ","), cmd);
 	v = json_incref(json_object_get(root, key));
 	json_decref(root);
-	return json_is_null(v) ? (json_decref(v), NULL) : v;
+	if (json_is_null(v)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* Everything a report needs: totals, ports and tables, as one object. */
@@ -255,11 +259,11 @@ int glb_cli_stats(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:h", longopts, NULL)) != -1) {
-		if (c == 'p')
+		if (c == 'p') {
 			prefix = optarg;
-		else if (c == 's')
+		} else if (c == 's') {
 			sock = optarg;
-		else if (c == 'j' || c == 'P') {
+		} else if (c == 'j' || c == 'P') {
 			enum stats_format want = c == 'j' ? FMT_JSON : FMT_PROMETHEUS;
 
 			if (fmt != FMT_TEXT && fmt != want) {
@@ -268,14 +272,18 @@ int glb_cli_stats(int argc, char **argv)
 				return GLB_EXIT_USAGE;
 			}
 			fmt = want;
+		} else if (c == 'h') {
+			fputs(usage, stdout);
+			return GLB_EXIT_OK;
+		} else {
+			fputs(usage, stderr);
+			return GLB_EXIT_USAGE;
 		}
-		else if (c == 'h')
-			return fputs(usage, stdout), GLB_EXIT_OK;
-		else
-			return fputs(usage, stderr), GLB_EXIT_USAGE;
 	}
-	if (optind != argc)
-		return fputs(usage, stderr), GLB_EXIT_USAGE;
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return GLB_EXIT_USAGE;
+	}
 	snprintf(path, sizeof(path), "%s/%s/%s", TELEMETRY_DIR, prefix, TELEMETRY_SOCK);
 	ret = tel_open(&t, sock ? sock : path);
 	if (ret != 0) {
