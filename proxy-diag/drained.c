@@ -123,9 +123,8 @@ int glb_pd_drained_wait(struct glb_pd_sockdiag *sd, const struct glb_pd_drained_
 	    .num_vips = o->num_vips,
 	};
 	double start = now_s(), last_print = -1, elapsed;
-	uint64_t last_total = UINT64_MAX;
 	char vips[512];
-	struct tally t;
+	struct tally t, last = {.total = UINT64_MAX};
 	int ret;
 
 	vips_text(o, vips, sizeof(vips));
@@ -137,9 +136,11 @@ int glb_pd_drained_wait(struct glb_pd_sockdiag *sd, const struct glb_pd_drained_
 		elapsed = now_s() - start;
 		if (t.total < o->below)
 			break;
-		if (t.total != last_total || elapsed - last_print >= GLB_PD_DRAIN_HEARTBEAT_S) {
+		/* A line when the count or a state changes, and now and then. */
+		if (memcmp(&t, &last, sizeof(t)) != 0 ||
+		    elapsed - last_print >= GLB_PD_DRAIN_HEARTBEAT_S) {
 			print_progress(progress, vips, &t, elapsed);
-			last_total = t.total;
+			last = t;
 			last_print = elapsed;
 		}
 		if (*stop || (o->timeout_s >= 0 && elapsed >= o->timeout_s))

@@ -27,6 +27,11 @@ static const char *basis_text(const struct glb_pd_view *v, char *buf, size_t len
 	return "";
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void print_states(FILE *f, const struct glb_pd_vipport *e)
 {
 	const char *sep = "";
@@ -71,14 +76,13 @@ static void print_vipport(FILE *f, const struct glb_pd_vipport *e)
 	fprintf(f, "%s\n", ep);
 	print_states(f, e);
 	print_listeners(f, e);
-	fprintf(f, "  send queue      %" PRIu64 " bytes in %" PRIu32 " connections\n",
-		e->send_queue, e->send_queue_conns);
-	fprintf(f, "  receive queue   %" PRIu64 " bytes in %" PRIu32 " connections\n",
-		e->recv_queue, e->recv_queue_conns);
+	fprintf(f, "  send queue      %" PRIu64 " bytes in %" PRIu32 " connection%s\n",
+		e->send_queue, e->send_queue_conns, plural(e->send_queue_conns));
+	fprintf(f, "  receive queue   %" PRIu64 " bytes in %" PRIu32 " connection%s\n",
+		e->recv_queue, e->recv_queue_conns, plural(e->recv_queue_conns));
 	fprintf(f,
-		"  retransmitting  %" PRIu32 " now; %" PRIu32 " have retransmitted (%" PRIu64
-		" segments)\n\n",
-		e->retransmitting, e->retransmitted, e->total_retrans);
+		"  retransmitting  %" PRIu32 " now, %" PRIu32 " ever (%" PRIu64 " segment%s)\n\n",
+		e->retransmitting, e->retransmitted, e->total_retrans, plural(e->total_retrans));
 }
 
 /* "+12 (1.2/s)  total 345", or "total 345" without a basis. */

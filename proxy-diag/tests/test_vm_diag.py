@@ -112,6 +112,16 @@ def test_glbredirect_counters_move_by_what_the_director_sent(steps):
     assert r["dropped"]["delta"] == 1 and r["counters"]["drop_gue_version"]["delta"] == 1, r
 
 
+def test_glbredirect_counters_in_the_text_summary(steps):
+    step = steps["text"]
+    assert step["exit"] == OK
+    text = step["text"]
+    assert "GLBREDIRECT, since the last run " in text, text
+    lines = text.splitlines()
+    assert "      accept_syn +1" in lines, text
+    assert "      forward +1" in lines and "      drop_gue_version +1" in lines, text
+
+
 def test_glbredirect_counters_in_prometheus_text(steps):
     step = steps["prometheus"]
     assert step["exit"] == OK

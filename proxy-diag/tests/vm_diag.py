@@ -7,6 +7,7 @@ answers printed as one JSON line each: {"step": NAME, "exit": N, "doc": ...}.
 """
 
 import json
+import shutil
 import socket
 import struct
 import subprocess
@@ -110,8 +111,12 @@ def main():
         s.close()
     state = "/tmp/pdv-counters"
     diag(binary, proxy, "redirect-before", "summary", "--vip", VIP, "--state-file", state)
+    shutil.copy(state, state + ".text")  # the text run's "last run" is the same one
     director_sends(client)
     diag(binary, proxy, "redirect-after", "summary", "--vip", VIP, "--state-file", state)
+    p = subprocess.run([binary, "--netns", proxy.name, "summary", "--vip", VIP, "--state-file",
+                        state + ".text"], capture_output=True, text=True, timeout=60)
+    print(json.dumps({"step": "text", "exit": p.returncode, "text": p.stdout}), flush=True)
     p = subprocess.run([binary, "--netns", proxy.name, "summary", "--vip", VIP, "--prometheus"],
                        capture_output=True, text=True, timeout=60)
     print(json.dumps({"step": "prometheus", "exit": p.returncode, "text": p.stdout}), flush=True)
