@@ -64,19 +64,34 @@ int glb_exception_init(struct glb_director *d, struct glb_diag *diag)
 	snprintf(args, sizeof(args), "iface=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
 		 d->cfg.exception_tap, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	ret = rte_vdev_init(TAP_VDEV_NAME, args);
-	if (ret == 0)
-		ret = rte_eth_dev_get_port_by_name(TAP_VDEV_NAME, &port);
+	if (ret != 0)
+		goto err;
+	ret = rte_eth_dev_get_port_by_name(TAP_VDEV_NAME, &port);
 	if (ret == 0)
 		ret = start_tap(d, port, RTE_MAX(nb_tx, 1));
-	if (ret != 0) {
-		glb_diag_add(diag, "exception_tap: cannot create TAP \"%s\": %s (needs /dev/net/tun "
-			     "and CAP_NET_ADMIN)", d->cfg.exception_tap, rte_strerror(-ret));
-		return ret;
-	}
+	if (ret != 0)
+		goto err_vdev;
 	d->exception_port = port;
-	d->started[port] = true;
 	printf("glb-director: exception path: TAP %s (port %u)\n", d->cfg.exception_tap, port);
 	return 0;
+
+err_vdev:
+	/* closes the port, if it got one, and removes the TAP */
+	rte_vdev_uninit(TAP_VDEV_NAME);
+err:
+	glb_diag_add(diag, "exception_tap: cannot create TAP \"%s\": %s (needs /dev/net/tun "
+		     "and CAP_NET_ADMIN)", d->cfg.exception_tap, rte_strerror(-ret));
+	return ret;
+}
+
+void glb_exception_fini(struct glb_director *d)
+{
+	if (d->exception_port < 0)
+		return;
+	rte_eth_dev_stop((uint16_t)d->exception_port);
+	/* net_tap's remove closes the port, and with it the TAP */
+	rte_vdev_uninit(TAP_VDEV_NAME);
+	d->exception_port = -1;
 }
 
 void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n)

@@ -28,6 +28,8 @@ static inline bool glb_exception_wants(enum glb_verdict v)
  * every forwarding lcore a TX queue on it and pick the lcore that polls it.
  */
 int glb_exception_init(struct glb_director *d, struct glb_diag *diag);
+/* Stop and remove the TAP (before the ports close: it borrows the pool). */
+void glb_exception_fini(struct glb_director *d);
 
 /* Hand pkts to the kernel on this lcore's queue (frees what the TAP refuses). */
 void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_t n);

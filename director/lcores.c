@@ -89,24 +89,29 @@ int glb_lcores_setup(struct glb_director *d, struct glb_diag *diag)
 			continue;
 		ret = check_lcore(l, lc, diag);
 		if (ret != 0)
-			return ret;
+			goto err;
 		ctx->d = d;
 		ctx->lcore_id = l;
 		ctx->roles = lc->roles & ~GLB_ROLE_KNI;
 		ctx->stats = glb_stats_alloc(l);
 		if (!ctx->stats) {
 			glb_diag_add(diag, "lcores.lcore-%u: no memory for counters", l);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto err;
 		}
 		copy_paths(&d->cfg, lc, ctx);
 		if (ctx->roles == ROLES_DIST) {
 			ret = create_distributor(ctx, lc->num_dist_workers, diag);
 			if (ret != 0)
-				return ret;
+				goto err;
 		}
 	}
 	attach_workers(d);
 	return 0;
+
+err:
+	glb_lcores_fini(d);
+	return ret;
 }
 
 unsigned glb_lcores_launch(struct glb_director *d)

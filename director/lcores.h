@@ -9,7 +9,8 @@
 /*
  * Check every configured lcore against EAL (enabled, not the main lcore,
  * a supported set of roles), allocate counters, create the distributors and
- * fill d->lcores.  0 or -errno with the reason in diag.
+ * fill d->lcores.  0 or -errno with the reason in diag (and nothing left
+ * allocated); undone by glb_lcores_fini.
  */
 int glb_lcores_setup(struct glb_director *d, struct glb_diag *diag);
 /* Start every configured lcore on its role; returns how many. */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * glb-director: the DPDK data path.  main() sets up EAL, the configuration,
- * the table, the ports and the lcores, then runs the control loop on the
- * main lcore: reload on SIGUSR1/SIGHUP, stop on SIGTERM/SIGINT.
+ * glb-director: the DPDK data path.  main() brings up EAL, then run() the
+ * director itself (its state, configuration, lcores, table, ports,
+ * exception TAP, telemetry and signal handlers, in that order), runs the
+ * control loop on the main lcore (reload on SIGUSR1/SIGHUP, stop on
+ * SIGTERM/SIGINT) and takes it all down in the reverse order.  Errors are
+ * -errno up to main(), which alone turns them into an exit status.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +23,7 @@
 
 #include "director.h"
 #include "exception.h"
+#include "exit_status.h"
 #include "lcores.h"
 #include "port.h"
 #include "reload.h"
@@ -27,13 +31,6 @@
 
 /* How often the control loop looks at its signal flags. */
 #define CONTROL_TICK_NS 20000000L
-
-enum exit_code {
-	EXIT_OK = 0,
-	EXIT_CONFIG = 1, /* configuration or table invalid */
-	EXIT_USAGE = 2,
-	EXIT_SYSTEM = 3, /* EAL, memory, ports */
-};
 
 static volatile sig_atomic_t reload_requested, stop_requested;
 
@@ -57,6 +54,12 @@ static const char usage[] =
 	"Exit status: 0 stopped by a signal, 1 invalid configuration or table,\n"
 	"2 bad command line, 3 EAL, memory or port failure.\n";
 
+/* The options after EAL's. */
+struct args {
+	const char *config_path, *table_path;
+	bool help;
+};
+
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1 || sig == SIGHUP)
@@ -65,6 +68,13 @@ static void on_signal(int sig)
 		stop_requested = 1;
 }
 
+/*
+ * Nothing undoes this: the handlers stay through the teardown, where they
+ * only set flags nobody reads any more.  A second SIGTERM (systemd, the
+ * tests, an impatient operator) must not kill the process while it closes
+ * the ports, which completes their output (a pcap file), nor turn exit 0
+ * into death by a signal.
+ */
 static int install_signals(void)
 {
 	static const int sigs[] = { SIGUSR1, SIGHUP, SIGTERM, SIGINT };
@@ -78,7 +88,8 @@ static int install_signals(void)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct glb_director *d)
+/* 0, or -EINVAL for a bad command line (said on stderr); a->help: print the usage, run nothing. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "config-file", required_argument, NULL, 'c' },
@@ -90,19 +101,23 @@ static int parse_args(int argc, char **argv, struct glb_director *d)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:t:h", longopts, NULL)) != -1) {
-		if (c == 'c')
-			d->config_path = optarg;
-		else if (c == 't')
-			d->table_path = optarg;
-		else if (c == 'h')
-			return fputs(usage, stdout), -1;
-		else
-			return fputs(usage, stderr), EXIT_USAGE;
+		if (c == 'c') {
+			a->config_path = optarg;
+		} else if (c == 't') {
+			a->table_path = optarg;
+		} else if (c == 'h') {
+			a->help = true;
+			return 0;
+		} else {
+			/* getopt said what is wrong */
+			fputs(usage, stderr);
+			return -EINVAL;
+		}
 	}
-	if (!d->config_path || !d->table_path || optind != argc) {
+	if (!a->config_path || !a->table_path || optind != argc) {
 		fprintf(stderr, "glb-director: --config-file and --forwarding-table are required\n\n%s",
 			usage);
-		return EXIT_USAGE;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -159,98 +174,177 @@ static void control_loop(struct glb_director *d)
 	}
 }
 
+/* Launch the lcores, forward until a stop signal, stop them and print the counters. */
+static void forward(struct glb_director *d)
+{
+	unsigned lcores = glb_lcores_launch(d);
+
+	printf("glb-director: forwarding on %u ports with %u lcores\n", rte_eth_dev_count_avail(),
+	       lcores);
+	fflush(stdout);
+	sd_notify(0, "READY=1\nSTATUS=forwarding");
+	control_loop(d);
+	sd_notify(0, "STOPPING=1");
+	glb_lcores_stop(d);
+	print_counters(d);
+}
+
+/*
+ * A configuration that will not load, whatever the cause (a missing file
+ * too), is the operator's to fix: -EINVAL.  Nothing to undo.
+ */
 static int load_config(struct glb_director *d)
 {
 	struct glb_diag diag;
-	int ret;
+	int err;
 
 	glb_diag_init(&diag);
-	ret = glb_director_config_load(d->config_path, &d->cfg, &diag);
+	err = glb_director_config_load(d->config_path, &d->cfg, &diag);
 	glb_diag_print(&diag, stderr, "glb-director");
 	glb_diag_free(&diag);
-	if (ret != 0)
-		return ret;
+	if (err != 0)
+		return -EINVAL;
 	d->opts.hash_fields = d->cfg.hash_fields;
 	d->opts.alt_hash_fields = d->cfg.alt_hash_fields;
 	d->opts.forward_echo = d->cfg.forward_icmp_ping_responses;
 	return 0;
 }
 
-/* Everything between EAL and forwarding; returns an exit code. */
-static int setup(struct glb_director *d)
+/*
+ * The RCU state and the first table; undone by glb_reload_fini().  Like
+ * the configuration, a first table that will not load is -EINVAL.
+ */
+static int load_first_table(struct glb_director *d, struct glb_diag *diag)
 {
-	struct glb_diag diag;
-	int ret;
+	int err = glb_reload_init(d);
 
-	if (load_config(d) != 0)
-		return EXIT_CONFIG;
+	if (err != 0) {
+		glb_diag_add(diag, "RCU state: %s", rte_strerror(-err));
+		return err;
+	}
+	err = glb_reload(d);
+	if (err != 0) {
+		glb_diag_add(diag, "%s: the first table must load (see above)", d->table_path);
+		glb_reload_fini(d);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Everything after EAL: each step, when it fails, has undone its own part
+ * and jumps to its label, under which the steps before it are undone in
+ * reverse order; forwarding's end falls through the same path.  0 or
+ * -errno, -EINVAL meaning the configuration or the table is invalid.
+ */
+static int run(const struct args *args)
+{
+	struct glb_director *d;
+	struct glb_diag diag;
+	int err;
+
+	d = rte_zmalloc("glb_director", sizeof(*d), RTE_CACHE_LINE_SIZE);
+	if (!d) {
+		fprintf(stderr, "glb-director: out of memory\n");
+		return -ENOMEM;
+	}
+	d->config_path = args->config_path;
+	d->table_path = args->table_path;
 	glb_diag_init(&diag);
-	ret = glb_lcores_setup(d, &diag);
-	if (ret == 0 && glb_reload_init(d) != 0)
-		glb_diag_add(&diag, "RCU state: out of memory"), ret = -ENOMEM;
-	if (ret == 0 && glb_reload(d) != 0)
-		glb_diag_add(&diag, "%s: the first table must load (see above)", d->table_path),
-			ret = -EINVAL;
-	if (ret == 0)
-		ret = glb_port_init(d, &diag);
-	if (ret == 0)
-		ret = glb_exception_init(d, &diag);
-	if (ret == 0 && glb_telemetry_register(d) != 0)
-		glb_diag_add(&diag, "telemetry: cannot register /glb commands"), ret = -EEXIST;
-	if (ret == 0)
-		ret = install_signals();
+	err = load_config(d);
+	if (err != 0)
+		goto err_config;
+	err = glb_lcores_setup(d, &diag);
+	if (err != 0)
+		goto err_lcores;
+	err = load_first_table(d, &diag);
+	if (err != 0)
+		goto err_table;
+	err = glb_port_init(d, &diag);
+	if (err != 0)
+		goto err_ports;
+	err = glb_exception_init(d, &diag);
+	if (err != 0)
+		goto err_exception;
+	err = glb_telemetry_register(d);
+	if (err != 0) {
+		glb_diag_add(&diag, "telemetry: cannot register the /glb commands: %s",
+			     rte_strerror(-err));
+		goto err_telemetry;
+	}
+	err = install_signals();
+	if (err != 0) {
+		glb_diag_add(&diag, "signal handlers: %s", rte_strerror(-err));
+		goto err_signals;
+	}
+
+	forward(d);
+
+	/* the signal handlers stay: see install_signals() */
+err_signals:
+	glb_telemetry_fini();
+err_telemetry:
+	glb_exception_fini(d);
+err_exception:
+	glb_port_fini(d);
+err_ports:
+	glb_reload_fini(d);
+err_table:
+	glb_lcores_fini(d);
+err_lcores:
+	/* the configuration has nothing to undo */
+err_config:
 	glb_diag_print(&diag, stderr, "glb-director");
 	glb_diag_free(&diag);
-	if (ret == -EINVAL)
-		return EXIT_CONFIG;
-	return ret == 0 ? EXIT_OK : EXIT_SYSTEM;
+	rte_free(d);
+	return err;
+}
+
+/* The exit status (common/exit_status.h) for what run() returned. */
+static enum glb_exit exit_status(int err)
+{
+	if (err == 0)
+		return GLB_EXIT_OK;
+	return err == -EINVAL ? GLB_EXIT_INVALID : GLB_EXIT_SYSTEM;
+}
+
+/* -h or --help among the options before '--', which EAL would answer with its own. */
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
 {
-	struct glb_director *glb_director;
-	int consumed, ret, i;
-	unsigned lcores;
+	struct args args = { 0 };
+	enum glb_exit status;
+	int consumed;
 
 	/* One log line at a time, also into a pipe (tests, journald). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* EAL would answer --help with its own options only: ours come first. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
-			printf("\nEAL options: see 'dpdk-testpmd --help' or the DPDK documentation.\n");
-			return EXIT_OK;
-		}
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		printf("\nEAL options: see 'dpdk-testpmd --help' or the DPDK documentation.\n");
+		return GLB_EXIT_OK;
 	}
 	consumed = rte_eal_init(argc, argv);
 	if (consumed < 0) {
 		fprintf(stderr, "glb-director: EAL: %s\n\n%s", rte_strerror(rte_errno), usage);
-		return EXIT_SYSTEM;
+		return GLB_EXIT_SYSTEM;
 	}
-	glb_director = rte_zmalloc("glb_director", sizeof(*glb_director), RTE_CACHE_LINE_SIZE);
-	if (!glb_director) {
-		fprintf(stderr, "glb-director: out of memory\n");
-		rte_eal_cleanup();
-		return EXIT_SYSTEM;
+	if (parse_args(argc - consumed, argv + consumed, &args) != 0) {
+		status = GLB_EXIT_USAGE;
+	} else if (args.help) {
+		fputs(usage, stdout);
+		status = GLB_EXIT_OK;
+	} else {
+		status = exit_status(run(&args));
 	}
-	ret = parse_args(argc - consumed, argv + consumed, glb_director);
-	if (ret == 0)
-		ret = setup(glb_director);
-	if (ret == 0) {
-		lcores = glb_lcores_launch(glb_director);
-		printf("glb-director: forwarding on %u ports with %u lcores\n",
-		       rte_eth_dev_count_avail(), lcores);
-		fflush(stdout);
-		sd_notify(0, "READY=1\nSTATUS=forwarding");
-		control_loop(glb_director);
-		sd_notify(0, "STOPPING=1");
-		glb_lcores_stop(glb_director);
-		print_counters(glb_director);
-	}
-	glb_port_fini(glb_director);
-	glb_lcores_fini(glb_director);
-	glb_reload_fini(glb_director);
-	rte_free(glb_director);
 	rte_eal_cleanup();
-	return ret < 0 ? EXIT_OK : ret;
+	return status;
 }

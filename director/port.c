@@ -220,9 +220,14 @@ int glb_port_init(struct glb_director *d, struct glb_diag *diag)
 			continue;
 		ret = setup_port(d, port, &q[port], diag);
 		if (ret != 0)
-			return ret;
+			goto err_ports;
 	}
 	return 0;
+
+err_ports:
+	/* the ports started so far, and the pool */
+	glb_port_fini(d);
+	return ret;
 }
 
 void glb_port_fini(struct glb_director *d)

@@ -6,7 +6,10 @@
 #include "diag.h"
 #include "director.h"
 
-/* Configure and start every port the flow paths name.  0 or -errno, reason in diag. */
+/*
+ * Configure and start every port the flow paths name.  0, or -errno with
+ * the reason in diag and whatever was started stopped again.
+ */
 int glb_port_init(struct glb_director *d, struct glb_diag *diag);
 /* Stop and close them: flushes what PMDs buffer (a pcap file is complete after this). */
 void glb_port_fini(struct glb_director *d);

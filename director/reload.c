@@ -18,7 +18,13 @@ int glb_reload_init(struct glb_director *d)
 	d->qsbr = rte_zmalloc("glb_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (!d->qsbr)
 		return -ENOMEM;
-	return rte_rcu_qsbr_init(d->qsbr, RTE_MAX_LCORE);
+	/* 0, or 1 with rte_errno set */
+	if (rte_rcu_qsbr_init(d->qsbr, RTE_MAX_LCORE) != 0) {
+		rte_free(d->qsbr);
+		d->qsbr = NULL;
+		return -rte_errno;
+	}
+	return 0;
 }
 
 void glb_reload_reader_online(struct glb_director *d, unsigned lcore_id)

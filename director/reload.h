@@ -17,11 +17,11 @@ struct glb_table_ctx {
 	struct glb_table_file *file;
 };
 
-/* Create the RCU state for every lcore.  0 or -errno. */
+/* Create the RCU state for every lcore.  0 or -errno; undone by glb_reload_fini. */
 int glb_reload_init(struct glb_director *d);
 /* Load d->table_path and publish it.  0, or -errno with the old table kept. */
 int glb_reload(struct glb_director *d);
-/* Free the published table (after the lcores have stopped). */
+/* Free the published table and the RCU state (after the lcores have stopped). */
 void glb_reload_fini(struct glb_director *d);
 
 /* The table to use for the next burst; stable until this lcore's next quiescent report. */
