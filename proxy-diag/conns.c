@@ -169,7 +169,9 @@ static int cmp_qsort(const void *a, const void *b, void *sort)
 
 void glb_pd_conns_finish(struct glb_pd_conns *cs)
 {
-	qsort_r(cs->c, cs->n, sizeof(*cs->c), cmp_qsort, &cs->sort);
+	/* (none kept: c is NULL, which qsort may not be given even for 0) */
+	if (cs->n > 1)
+		qsort_r(cs->c, cs->n, sizeof(*cs->c), cmp_qsort, &cs->sort);
 }
 
 void glb_pd_conns_free(struct glb_pd_conns *cs)

@@ -51,17 +51,18 @@ static size_t put_group(uint8_t *buf, size_t at, size_t total, uint8_t code,
 	size_t end = at + group_len(c, n);
 
 	for (size_t i = 0; i < n; i++) {
-		struct inet_diag_hostcond hc = {
-		    .family = c[i].addr.family,
-		    .prefix_len = c[i].prefix_len,
-		    .port = c[i].port,
-		};
+		struct inet_diag_hostcond hc;
 		size_t len = cond_len(&c[i]);
 		int last = i + 1 == n;
 
 		/* yes: the JMP after it (or, last, the next group); no: the next
 		 * condition (skipping the JMP), or, last, past the end: reject. */
 		put_op(buf + at, code, len, last ? total - at + REJECT_PAST_END : len + OP_LEN);
+		/* memset: the 2 bytes of padding after prefix_len reach the kernel too */
+		memset(&hc, 0, sizeof(hc));
+		hc.family = c[i].addr.family;
+		hc.prefix_len = c[i].prefix_len;
+		hc.port = c[i].port;
 		memcpy(buf + at + OP_LEN, &hc, sizeof(hc));
 		memcpy(buf + at + OP_LEN + sizeof(hc), c[i].addr.b, addr_len(&c[i].addr));
 		at += len;

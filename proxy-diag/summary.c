@@ -190,7 +190,8 @@ int glb_pd_summary_finish(struct glb_pd_summary *s)
 		if (!has && !find_or_add(s, &v->addr, GLB_PD_ANY_PORT))
 			return -ENOMEM;
 	}
-	qsort_r(s->e, s->n, sizeof(*s->e), cmp_entries, s);
+	if (s->n > 1) /* (e may be NULL, which qsort may not be given) */
+		qsort_r(s->e, s->n, sizeof(*s->e), cmp_entries, s);
 	return 0;
 }
 

@@ -80,13 +80,15 @@ def answer(steps, name):
 
 
 def test_lossy_peer_retransmits_and_comes_first(steps):
+    # 10% loss costs the lossy connection about 20 retransmissions; the clean
+    # one has none, or one or two spurious timeouts when the emulated guest
+    # is starved of CPU.
     doc = answer(steps, "conns")
     assert doc["connections"] == 2
-    first, second = doc["list"]
-    assert first["peer"] == LOSSY and first["total_retrans"] > 0, doc
-    assert first["bytes_retrans"] > 0
-    assert second["peer"] == CLEAN and second["total_retrans"] == 0, doc
-    assert second["bytes_retrans"] == 0
+    lossy, clean = doc["list"]
+    assert (lossy["peer"], clean["peer"]) == (LOSSY, CLEAN), doc
+    assert lossy["total_retrans"] >= 5 and lossy["total_retrans"] > 2 * clean["total_retrans"], doc
+    assert lossy["bytes_retrans"] > clean["bytes_retrans"], doc
 
 
 def test_peer_filter_in_the_guest_kernel(steps):
@@ -94,10 +96,11 @@ def test_peer_filter_in_the_guest_kernel(steps):
     assert [c["peer"] for c in doc["list"]] == [LOSSY]
 
 
-def test_summary_counts_one_connection_that_retransmitted(steps):
+def test_summary_counts_the_connections_that_retransmitted(steps):
     e = answer(steps, "summary-loss")["vips"][0]
+    lossy = answer(steps, "conns")["list"][0]
     assert e["states"]["ESTABLISHED"] == 2
-    assert e["retransmitted"] == 1 and e["total_retransmits"] > 0
+    assert e["retransmitted"] >= 1 and e["total_retransmits"] >= lossy["total_retrans"]
 
 
 def test_glbredirect_counters_move_by_what_the_director_sent(steps):
