@@ -114,7 +114,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return -EINVAL;
 		}
 	}
-	if (!a->config_path || !a->table_path || optind != argc) {
+	if (optind < argc) {
+		fprintf(stderr, "glb-director: unexpected argument '%s'\n\n%s", argv[optind], usage);
+		return -EINVAL;
+	}
+	if (!a->config_path || !a->table_path) {
 		fprintf(stderr, "glb-director: --config-file and --forwarding-table are required\n\n%s",
 			usage);
 		return -EINVAL;
