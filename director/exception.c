@@ -106,8 +106,11 @@ void glb_exception_to_kernel(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, u
 	sent = rte_eth_tx_burst((uint16_t)d->exception_port, (uint16_t)lc->exc_txq, pkts, n);
 	glb_stat_add(&lc->stats->port[slot][GLB_STAT_TO_KERNEL], sent);
 	if (sent < n) {
-		/* the kernel is not keeping up: these are lost, and counted as such */
-		glb_stat_add(&lc->stats->drops[slot][GLB_DROP_NO_MATCH], n - sent);
+		/*
+		 * The kernel is not keeping up (or the TAP is down): these are
+		 * lost, counted as that rather than as the reason they came here.
+		 */
+		glb_stat_add(&lc->stats->port[slot][GLB_STAT_TO_KERNEL_FULL], n - sent);
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	}
 }

@@ -17,6 +17,7 @@ const char *glb_stat_name(enum glb_stat s)
 		[GLB_STAT_TOO_BIG] = "too_big",
 		[GLB_STAT_NO_HEADROOM] = "no_headroom",
 		[GLB_STAT_TO_KERNEL] = "to_kernel",
+		[GLB_STAT_TO_KERNEL_FULL] = "to_kernel_full",
 		[GLB_STAT_FROM_KERNEL] = "from_kernel",
 		[GLB_STAT_NO_WORKER] = "no_worker",
 	};

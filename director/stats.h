@@ -24,6 +24,8 @@ enum glb_stat {
 	GLB_STAT_TOO_BIG,     /* encapsulation would exceed the TX port's MTU */
 	GLB_STAT_NO_HEADROOM, /* the mbuf had no room to prepend the outer headers */
 	GLB_STAT_TO_KERNEL,   /* not for any table: handed to the exception TAP */
+	/* for the exception TAP, but it would not take them (its queue full, or the TAP down) */
+	GLB_STAT_TO_KERNEL_FULL,
 	GLB_STAT_FROM_KERNEL, /* written by the kernel to the TAP, sent out this port */
 	GLB_STAT_NO_WORKER,   /* received while stopping, before any worker would take it */
 	GLB_STAT_COUNT,

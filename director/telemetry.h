@@ -5,8 +5,10 @@
  * reply, so each reply is one flat object:
  *
  *   /glb/stats          totals: rx, tx, tx_full, too_big, no_headroom,
+ *                       to_kernel, to_kernel_full, from_kernel, no_worker,
  *                       drop_<reason> for every reason, reloads_ok,
- *                       reloads_failed, table_sha256, table_path, tables
+ *                       reloads_failed, flow_updates_failed, table_sha256,
+ *                       table_path, tables
  *   /glb/ports          the port ids with counters
  *   /glb/port,N         port N: the same counters for it, plus the NIC's
  *                       ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf

@@ -177,6 +177,8 @@ static void prom_ports(json_t *ports)
 		{ "tx_full", "glb_director_tx_full_total", "Packets lost to a full TX queue." },
 		{ "too_big", "glb_director_too_big_total", "Packets over the MTU once encapsulated." },
 		{ "no_headroom", "glb_director_no_headroom_total", "Packets without mbuf headroom." },
+		{ "to_kernel_full", "glb_director_to_kernel_full_total",
+		  "Packets lost to a full or down exception TAP." },
 		{ "imissed", "glb_director_nic_missed_total", "Packets the NIC dropped (RX full)." },
 	};
 	const char *port, *k;

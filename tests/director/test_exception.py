@@ -12,12 +12,15 @@ Run: /usr/bin/python3 -m pytest -q tests/director/test_exception.py
 """
 
 import dataclasses
+import re
+import subprocess
 import time
 
 import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import ARP, Ether
 
+from glbnet.paths import CLI
 from glbnet.util import sh
 
 import dirlab
@@ -28,6 +31,10 @@ TAP = "glbexc0"
 TAP_IP, PEER_IP = "10.99.9.1", "10.99.9.2"
 EXCEPTION = dataclasses.replace(m.DirectorConfig(), exception_tap=TAP)
 TAP_TIMEOUT_S = 10.0
+COUNT_TIMEOUT_S = 5.0
+# IEEE 802 local experimental EtherType: the director hands it to the kernel
+# (not IP), and no kernel on the way answers it
+ETH_P_LOCAL_EXP = 0x88B5
 
 
 def tap_exists(ns):
@@ -67,9 +74,7 @@ def test_tap_takes_the_ports_mac(exc):
 
 def test_arp_request_is_answered_by_the_kernel_through_the_tap(exc):
     mac = exc.current.port_mac()
-    req = Ether(src=TEST_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
-        op=1, hwsrc=TEST_MAC, psrc=PEER_IP, pdst=TAP_IP)
-    got = exc.port.exchange([req], 1)
+    got = exc.port.exchange([arp_request()], 1)
     replies = received(got, ARP, lambda p: p[ARP].op == 2 and p[ARP].psrc == TAP_IP)
     assert replies, f"no ARP reply for {TAP_IP}: got {[dirlab.describe(f) for f in got]}" + \
         exc._fail_context()
@@ -95,6 +100,48 @@ def test_vip_traffic_is_still_encapsulated_with_a_tap(exc):
                 "VIP traffic with an exception TAP")
 
 
+def arp_request():
+    return Ether(src=TEST_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=TEST_MAC, psrc=PEER_IP, pdst=TAP_IP)
+
+
+def port_stats_after(d, before, what):
+    """Port 0's telemetry counters once rx has passed before's."""
+    deadline = time.monotonic() + COUNT_TIMEOUT_S
+    while True:
+        s = d.port_stats()
+        if s["rx"] > before["rx"]:
+            return s
+        assert time.monotonic() < deadline, f"{what}: rx still {s['rx']}\n{d.output(20)}"
+        time.sleep(0.05)
+
+
+def test_a_packet_the_tap_refuses_is_counted_as_to_kernel_full(exc):
+    """A TAP that is down refuses what the director writes to it (the tun
+    driver answers EIO), as one whose queue is full does: the frame is lost
+    and counted as to_kernel_full, not as the reason it was meant for the
+    kernel (drop_not_ip here), and `glb-director-cli stats` shows the
+    counter."""
+    d, ns = exc.current, exc.lab.director_ns
+    mac = d.port_mac()
+    before = d.port_stats()
+    ns.ip(f"link set {TAP} down")
+    try:
+        exc.port.send([Ether(src=TEST_MAC, dst=mac, type=ETH_P_LOCAL_EXP) / b"for the kernel"])
+        after = port_stats_after(d, before, "a frame for a TAP that is down")
+    finally:
+        # going down flushed the neighbour entry
+        ns.ip(f"link set {TAP} up",
+              f"neigh replace {PEER_IP} lladdr {TEST_MAC} dev {TAP} nud permanent")
+    grew = {k: after[k] - before[k] for k in after if isinstance(after[k], int)
+            and after[k] != before[k] and k not in ("ipackets", "opackets")}
+    assert grew == {"rx": 1, "to_kernel_full": 1}, grew
+    text = subprocess.run([str(CLI), "stats", "--file-prefix", d.file_prefix],
+                          capture_output=True, text=True, timeout=COUNT_TIMEOUT_S).stdout
+    line = re.search(r"^port 0:.*$", text, re.M)
+    assert line and f" to_kernel_full {after['to_kernel_full']}" in line.group(0), text
+
+
 def test_exception_counters_count_both_directions(exc):
     d = exc.current
     exc.stop()
@@ -102,4 +149,4 @@ def test_exception_counters_count_both_directions(exc):
     # the ARP request and the echo request went in; the reply to each came out
     assert c.get("to_kernel", 0) >= 2 and c.get("from_kernel", 0) >= 2, c
     assert c.get("rx") == c.get("tx", 0) - c.get("from_kernel", 0) + c.get("to_kernel", 0) + \
-        sum(v for k, v in c.items() if k.startswith("drop_")), c
+        c.get("to_kernel_full", 0) + sum(v for k, v in c.items() if k.startswith("drop_")), c
