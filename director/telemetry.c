@@ -47,8 +47,7 @@ void glb_telemetry_unlock_table(void)
 	pthread_mutex_unlock(&lock);
 }
 
-static int reply_stats(const struct glb_director *d, const char *params,
-		       struct rte_tel_data *r)
+static int reply_stats(const struct glb_director *d, const char *params, struct rte_tel_data *r)
 {
 	uint64_t stat[GLB_STAT_COUNT] = { 0 }, drops[GLB_VERDICT_COUNT] = { 0 };
 	char hex[2 * GLB_SHA256_LEN + 1] = "";
@@ -88,8 +87,7 @@ static int reply_stats(const struct glb_director *d, const char *params,
 	return 0;
 }
 
-static int reply_ports(const struct glb_director *d, const char *params,
-		       struct rte_tel_data *r)
+static int reply_ports(const struct glb_director *d, const char *params, struct rte_tel_data *r)
 {
 	uint16_t port;
 
@@ -113,8 +111,7 @@ static long int_param(const char *params, long limit)
 	return *end || v < 0 || v >= limit ? -1 : v;
 }
 
-static int reply_port(const struct glb_director *d, const char *params,
-		      struct rte_tel_data *r)
+static int reply_port(const struct glb_director *d, const char *params, struct rte_tel_data *r)
 {
 	long port = int_param(params, RTE_MAX_ETHPORTS);
 	struct glb_lcore_stats *sum;
@@ -133,7 +130,8 @@ static int reply_port(const struct glb_director *d, const char *params,
 	free(sum);
 	/* Flow bifurcation: whether it is isolated, and how many rules select its traffic. */
 	rte_tel_data_add_dict_u64(r, "isolated", d->isolated[port]);
-	rte_tel_data_add_dict_u64(r, "flow_rules", __atomic_load_n(&d->flow[port].n, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(r, "flow_rules",
+				  __atomic_load_n(&d->flow[port].n, __ATOMIC_RELAXED));
 	if (rte_eth_stats_get((uint16_t)port, &es) == 0) {
 		rte_tel_data_add_dict_u64(r, "ipackets", es.ipackets);
 		rte_tel_data_add_dict_u64(r, "opackets", es.opackets);
@@ -169,8 +167,7 @@ static int add_backends(struct rte_tel_data *r, const struct glb_fmt_table *ft,
 	return 0;
 }
 
-static int reply_table(const struct glb_director *d, const char *params,
-		       struct rte_tel_data *r)
+static int reply_table(const struct glb_director *d, const char *params, struct rte_tel_data *r)
 {
 	long idx = int_param(params, GLB_STATS_TABLES);
 	const struct glb_table_ctx *t;
