@@ -5,12 +5,13 @@ server real proxies run, nginx, with its own configuration, pid file and
 logs; a large file served slowly (limit_rate), so downloads stay open across
 a change, and a health location the scenario can turn to 500."""
 
+import json
 import os
 import signal
 import subprocess
 import time
 
-from glbnet.paths import KMOD_DIR, PROXY_SETUP
+from glbnet.paths import KMOD_DIR, PROXY_DIAG, PROXY_SETUP
 from glbnet.util import sh, wait_for
 
 from .topology import GUE_PORT, VIP, VIP_PORT
@@ -22,6 +23,7 @@ PROXY_HEADER = "X-GLB-Proxy"
 STATS_FILE = "glb_redirect_stats"
 XTABLES_LIBDIR = "/usr/lib/x86_64-linux-gnu/xtables"
 TCP_ESTABLISHED = "01"  # /proc/net/tcp's st column
+DIAG_DRAINED = 0        # glb-proxy-diag drained: no connection left (4: timed out)
 
 NGINX_CONF = """\
 # nginx for lab {name}: one instance in its own network namespace
@@ -146,6 +148,28 @@ class Proxy:
         stays): what a host that died comes back without."""
         self.netns.run("ss", "-K", "-t", "state", "connected", f"( sport = :{VIP_PORT} )",
                        check=False)
+
+    def wait_drained(self, timeout, tick):
+        """The operator's answer to "can I take it out now?": glb-proxy-diag
+        drained on the proxy's namespace, run while tick() keeps the lab
+        going. Returns {"empty", "seconds", "summary", "answer"}."""
+        t0 = time.monotonic()
+        proc = subprocess.Popen([str(PROXY_DIAG), "--netns", self.netns.name, "drained",
+                                 f"{VIP}:{VIP_PORT}", "--timeout", str(int(timeout)), "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        while proc.poll() is None:
+            tick()
+        out = proc.stdout.read()
+        seconds = time.monotonic() - t0
+        try:
+            answer = json.loads(out)
+        except ValueError:
+            answer = {"raw": out}
+        empty = proc.returncode == DIAG_DRAINED
+        summary = (f"empty after {seconds:.1f} s" if empty else
+                   f"exit {proc.returncode} after {seconds:.1f} s: {out.strip()[:300]}")
+        return {"empty": empty, "seconds": round(seconds, 2), "summary": summary,
+                "answer": answer}
 
     def set_healthy(self, healthy):
         """The health location answers 200, or 500 (a false alarm: the

@@ -175,6 +175,10 @@ def run_checks(lab):
         c.check(f"step 2 path MTU: proxy2 learned MTU {LOWER_MTU} towards every client of its "
                 f"downloads ({len(learned)} of {len(lab.pmtu)})",
                 lab.pmtu and len(learned) == len(lab.pmtu), f"learned: {lab.pmtu}")
+    if 2 in complete:
+        c.check(f"glb-proxy-diag drained said proxy2 was empty ({lab.drained.get('summary')}), "
+                f"and /proc/net/tcp agreed", lab.drained.get("empty") and
+                lab.drained.get("established_after") == 0, str(lab.drained))
     drops = []
     for name, p in lab.proxies.items():
         drops += [f"{name} {k} {v}" for k, v in lab.final_stats[name].items()
@@ -320,6 +324,7 @@ def to_json(lab, checks, mode):
         "path_mtu": {"forwarded_icmp": sum(px.forwarded_icmp(s) for s in lab.final_stats.values()),
                      "proxy2_learned": lab.pmtu},
         "director_link": lab.shared_link,
+        "proxy2_drained": lab.drained,
         "client_tcp": lab.client_stats,
         "detection_ms": round(lab.detection.get("death", -1)),
         "false_alarm_ms": round(lab.detection.get("false_alarm", -1)),

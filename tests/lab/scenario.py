@@ -108,6 +108,7 @@ class Lab:
         self.shared_link = {}     # the director's link at the end (check_shared_link)
         self.client_stats = {}    # the clients' TCP retransmissions (client_tcp)
         self.pmtu = {}            # step 2: client -> MTU proxy2 learned towards it
+        self.drained = {}         # step 2: what glb-proxy-diag drained said of proxy2
 
     # -- output -----------------------------------------------------------------
 
@@ -257,11 +258,13 @@ class Lab:
                      for d in self.clients.downloads if d.step == 2 and d.kind == "long"
                      and d.proxy == "proxy2"}
         self.topo.client_link_mtu(CLIENT_MTU)
-        t = time.monotonic()
-        self.wait(lambda: self.proxies["proxy2"].vip_connections() == 0,
-                  "proxy2 to hold no connection", EMPTY_TIMEOUT_S)
-        self.say(f"  proxy2 holds no connection to the service ({time.monotonic() - t:.1f} s "
-                 f"after the step's downloads): taking it out")
+        self.drained = self.proxies["proxy2"].wait_drained(EMPTY_TIMEOUT_S, self.tick)
+        # the kernel's own word, read the other way (/proc/net/tcp)
+        self.drained["established_after"] = self.proxies["proxy2"].vip_connections()
+        self.say(f"  glb-proxy-diag drained on proxy2: {self.drained['summary']}: taking it out")
+        if not self.drained["empty"]:
+            raise RuntimeError(f"step 2: proxy2 still holds connections after "
+                               f"{EMPTY_TIMEOUT_S:g} s: {self.drained['summary']}")
         self.change("proxy2 inactive", lambda: self.control.set_state("proxy2", "inactive"))
         self.end()
 
