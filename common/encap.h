@@ -44,8 +44,21 @@ size_t glb_encap_write(uint8_t *hdr, size_t cap, const struct glb_encap_params *
  * network order) after it, at p (SPEC §6); returns the byte after them.
  * The healthcheck's GUE probe is this with no hop: the backend is the last.
  */
-uint8_t *glb_encap_put_gue(uint8_t *p, uint8_t inner_proto, const uint32_t *hops,
-			   unsigned hop_count);
+static inline uint8_t *glb_encap_put_gue(uint8_t *p, uint8_t inner_proto, const uint32_t *hops,
+					 unsigned hop_count)
+{
+	unsigned i;
+
+	p = glb_put8(p, (uint8_t)(1 + hop_count)); /* hlen: private word + hops; version 0, C 0 */
+	p = glb_put8(p, inner_proto);
+	p = glb_put16(p, 0); /* flags */
+	p = glb_put16(p, GLB_GUE_PRIVATE_TYPE_GLB);
+	p = glb_put8(p, 0); /* next_hop: the first proxy forwards to hops[0] of the list */
+	p = glb_put8(p, (uint8_t)hop_count);
+	for (i = 0; i < hop_count; i++)
+		p = glb_put_bytes(p, &hops[i], sizeof(hops[i]));
+	return p;
+}
 
 /* Ethernet 14 + IPv4 20 + UDP 8 + GUE 4 + private word 4: the outer headers before the hops. */
 #define GLB_ENCAP_BASE_LEN 50
