@@ -29,10 +29,10 @@
 
 struct candidate_set {
 	uint32_t n;
-	uint32_t idx[GLB_FMT_MAX_BACKENDS];      /* JSON index of each candidate */
+	uint32_t idx[GLB_FMT_MAX_BACKENDS];        /* JSON index of each candidate */
 	uint64_t last_block[GLB_FMT_MAX_BACKENDS]; /* final SipHash block of its address */
-	bool usable[GLB_FMT_MAX_BACKENDS];       /* healthy and not draining */
-	bool active[GLB_FMT_MAX_BACKENDS];       /* state "active" (GLB's swap rule) */
+	bool usable[GLB_FMT_MAX_BACKENDS];         /* healthy and not draining */
+	bool active[GLB_FMT_MAX_BACKENDS];         /* state "active" (GLB's swap rule) */
 };
 
 struct build_job {
@@ -99,7 +99,8 @@ static struct glb_fmt_row pick(const struct candidate_set *c, const uint64_t *sc
 		}
 	}
 	for (i = 0; i < c->n; i++)
-		if (c->usable[i] && (usable == UINT32_MAX || before(scores[i], i, scores[usable], usable)))
+		if (c->usable[i] &&
+		    (usable == UINT32_MAX || before(scores[i], i, scores[usable], usable)))
 			usable = i;
 	if (second == UINT32_MAX) /* one candidate: it is its own fallback */
 		second = first;
@@ -143,9 +144,9 @@ static void fill_backends(const struct glb_cfg_table *in, struct glb_fmt_table *
 
 		f->family = GLB_FAMILY_IPV4;
 		memcpy(f->addr, b->addr, sizeof(b->addr));
-		f->state = b->state == GLB_BACKEND_FILLING  ? GLB_FMT_STATE_FILLING :
-			   b->state == GLB_BACKEND_ACTIVE   ? GLB_FMT_STATE_ACTIVE :
-							      GLB_FMT_STATE_DRAINING;
+		f->state = b->state == GLB_BACKEND_FILLING ? GLB_FMT_STATE_FILLING :
+			   b->state == GLB_BACKEND_ACTIVE  ? GLB_FMT_STATE_ACTIVE :
+							     GLB_FMT_STATE_DRAINING;
 		f->health = b->healthy ? GLB_FMT_HEALTH_UP : GLB_FMT_HEALTH_DOWN;
 	}
 }
@@ -242,7 +243,8 @@ int glb_builder_build(const struct glb_cfg_table *in, struct glb_fmt_table *out,
 	collect_candidates(in, cands);
 	if (cands->n == 0) {
 		for (r = 0; r < GLB_FMT_TABLE_ENTRIES; r++)
-			out->rows[r] = (struct glb_fmt_row){ GLB_FMT_NO_BACKEND, GLB_FMT_NO_BACKEND };
+			out->rows[r] =
+				(struct glb_fmt_row){ GLB_FMT_NO_BACKEND, GLB_FMT_NO_BACKEND };
 		free(cands);
 		return 0;
 	}

@@ -46,8 +46,8 @@ static bool prefix_contains(const struct glb_fmt_bind *b, uint8_t family, const 
 	return true;
 }
 
-bool glb_classify_bind_matches(const struct glb_fmt_bind *b, uint8_t family,
-			       const uint8_t addr[16], uint8_t proto, uint16_t port)
+bool glb_classify_bind_matches(const struct glb_fmt_bind *b, uint8_t family, const uint8_t addr[16],
+			       uint8_t proto, uint16_t port)
 {
 	return b->proto == proto && port >= b->port_start && port <= b->port_end &&
 	       prefix_contains(b, family, addr);

@@ -31,7 +31,7 @@ int glb_classify_flow(const struct glb_fmt_table *tables, uint32_t num_tables,
 		      const struct glb_flow *flow, const struct glb_classify_opts *opts);
 
 /* Does bind b match this address / protocol / port (host order)? */
-bool glb_classify_bind_matches(const struct glb_fmt_bind *b, uint8_t family,
-			       const uint8_t addr[16], uint8_t proto, uint16_t port);
+bool glb_classify_bind_matches(const struct glb_fmt_bind *b, uint8_t family, const uint8_t addr[16],
+			       uint8_t proto, uint16_t port);
 
 #endif

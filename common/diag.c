@@ -54,7 +54,10 @@ static char *escape_controls(char *msg)
 		if (c >= ' ' && c != 0x7f)
 			out[j++] = (char)c;
 		else if (c == '\n' || c == '\r' || c == '\t')
-			j += (size_t)sprintf(out + j, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+			j += (size_t)sprintf(out + j, "\\%c",
+					     c == '\n' ? 'n' :
+					     c == '\r' ? 'r' :
+							 't');
 		else
 			j += (size_t)sprintf(out + j, "\\x%02x", c);
 	}
@@ -68,7 +71,7 @@ static char *escape_controls(char *msg)
  * GLB_DIAG_MAX_KEPT; false when it was not kept (cap or out of memory).
  */
 __attribute__((format(printf, 3, 0))) static bool push(char ***list, size_t n, const char *fmt,
-							    va_list ap)
+						       va_list ap)
 {
 	char **grown;
 	char *msg;

@@ -15,8 +15,8 @@
 
 struct glb_diag {
 	char **msgs;
-	size_t count;   /* problems reported, kept or not */
-	size_t kept;    /* entries in msgs */
+	size_t count;      /* problems reported, kept or not */
+	size_t kept;       /* entries in msgs */
 	size_t warnings;   /* warnings reported */
 	size_t warns_kept; /* entries in warns */
 	char **warns;

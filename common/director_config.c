@@ -17,10 +17,22 @@
 #define TOP ""
 
 static const char *const top_keys[] = {
-	"outbound_gateway_mac", "outbound_src_ip", "forward_icmp_ping_responses",
-	"num_worker_queues", "rx_drop_en", "flow_paths", "lcores", "hash_fields",
-	"alt_hash_fields", "statsd_port", "kni_ip", "idle_sleep_us", "exception_tap", "mtu",
-	"flow_isolate", NULL,
+	"outbound_gateway_mac",
+	"outbound_src_ip",
+	"forward_icmp_ping_responses",
+	"num_worker_queues",
+	"rx_drop_en",
+	"flow_paths",
+	"lcores",
+	"hash_fields",
+	"alt_hash_fields",
+	"statsd_port",
+	"kni_ip",
+	"idle_sleep_us",
+	"exception_tap",
+	"mtu",
+	"flow_isolate",
+	NULL,
 };
 
 /* Keys GLB had that this director accepts and ignores, with the reason. */
@@ -45,7 +57,8 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	int i;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
+		   &tail) != 6 ||
+	    strlen(s) != 17)
 		return -EINVAL;
 	for (i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -72,8 +85,10 @@ static void parse_hash_fields(struct glb_diag *d, json_t *root, const char *key,
 			fields |= bits[i];
 	}
 	if (fields == 0)
-		glb_diag_add(d, "%s: at least one of src_addr, dst_addr, src_port, dst_port must be "
-			     "true", where);
+		glb_diag_add(d,
+			     "%s: at least one of src_addr, dst_addr, src_port, dst_port must be "
+			     "true",
+			     where);
 	else
 		*out = fields;
 }
@@ -111,8 +126,8 @@ static void parse_flow_paths(struct glb_diag *d, json_t *root, struct glb_direct
 	size_t i;
 
 	if (arr && (json_array_size(arr) == 0 || json_array_size(arr) > GLB_MAX_FLOW_PATHS)) {
-		glb_diag_add(d, "flow_paths: %zu entries, expected 1-%u",
-			     json_array_size(arr), GLB_MAX_FLOW_PATHS);
+		glb_diag_add(d, "flow_paths: %zu entries, expected 1-%u", json_array_size(arr),
+			     GLB_MAX_FLOW_PATHS);
 		return;
 	}
 	json_array_foreach(arr, i, fp) {
@@ -155,8 +170,8 @@ static void parse_lcore_roles(struct glb_diag *d, const char *where, json_t *obj
 static void parse_lcore_flow_paths(struct glb_diag *d, const char *where, json_t *obj,
 				   unsigned num_flow_paths, struct glb_lcore_config *lc)
 {
-	json_t *arr = glb_json_member(d, where, obj, "flow_paths", JSON_ARRAY,
-				      lc->roles & (GLB_ROLE_RX | GLB_ROLE_TX)), *v;
+	bool required = lc->roles & (GLB_ROLE_RX | GLB_ROLE_TX);
+	json_t *arr = glb_json_member(d, where, obj, "flow_paths", JSON_ARRAY, required), *v;
 	size_t i;
 
 	if (!arr)
@@ -180,8 +195,10 @@ static void parse_lcore_flow_paths(struct glb_diag *d, const char *where, json_t
 static void parse_lcore(struct glb_diag *d, const char *name, json_t *obj,
 			struct glb_director_config *cfg)
 {
-	static const char *const keys[] = { "rx", "tx", "dist", "work", "kni", "flow_paths",
-					    "num_dist_workers", "work_source", NULL };
+	static const char *const keys[] = {
+		"flow_paths", "num_dist_workers", "work_source", "rx", "tx", "dist", "work", "kni",
+		NULL
+	};
 	struct glb_lcore_config *lc;
 	char where[96], *end;
 	unsigned long id;
@@ -190,7 +207,8 @@ static void parse_lcore(struct glb_diag *d, const char *name, json_t *obj,
 	errno = 0;
 	id = strncmp(name, "lcore-", 6) == 0 ? strtoul(name + 6, &end, 10) : ULONG_MAX;
 	if (id >= GLB_MAX_LCORES || *end || errno || name[6] < '0' || name[6] > '9') {
-		glb_diag_add(d, "%s: key must be \"lcore-N\" with N below %u", where, GLB_MAX_LCORES);
+		glb_diag_add(d, "%s: key must be \"lcore-N\" with N below %u", where,
+			     GLB_MAX_LCORES);
 		return;
 	}
 	if (!json_is_object(obj)) {
@@ -228,17 +246,20 @@ static void check_layout(struct glb_diag *d, const struct glb_director_config *c
 		if (!lc->configured || !(lc->roles & GLB_ROLE_WORK) || (lc->roles & GLB_ROLE_RX))
 			continue;
 		if (!(cfg->lcores[lc->work_source].roles & GLB_ROLE_DIST))
-			glb_diag_add(d, "lcores.lcore-%u: work_source: lcore-%u is not a "
-				     "distributor (\"dist\": true)", i, lc->work_source);
+			glb_diag_add(d,
+				     "lcores.lcore-%u: work_source: lcore-%u is not a "
+				     "distributor (\"dist\": true)",
+				     i, lc->work_source);
 		else
 			workers[lc->work_source]++;
 	}
 	for (i = 0; i < GLB_MAX_LCORES; i++)
 		if ((cfg->lcores[i].roles & GLB_ROLE_DIST) &&
 		    workers[i] != cfg->lcores[i].num_dist_workers)
-			glb_diag_add(d, "lcores.lcore-%u: num_dist_workers: %u, but %u workers "
-				     "name it as work_source", i, cfg->lcores[i].num_dist_workers,
-				     workers[i]);
+			glb_diag_add(d,
+				     "lcores.lcore-%u: num_dist_workers: %u, but %u workers "
+				     "name it as work_source",
+				     i, cfg->lcores[i].num_dist_workers, workers[i]);
 	if (rx == 0)
 		glb_diag_add(d, "lcores: no lcore has \"rx\": true");
 }
@@ -260,8 +281,10 @@ static void parse_addresses(struct glb_diag *d, json_t *root, struct glb_directo
 	json_t *v = glb_json_member(d, TOP, root, "outbound_gateway_mac", JSON_STRING, true);
 
 	if (v && parse_mac(json_string_value(v), cfg->gateway_mac) != 0)
-		glb_diag_add(d, "outbound_gateway_mac: \"%s\" is not a MAC address "
-			     "(aa:bb:cc:dd:ee:ff)", json_string_value(v));
+		glb_diag_add(d,
+			     "outbound_gateway_mac: \"%s\" is not a MAC address "
+			     "(aa:bb:cc:dd:ee:ff)",
+			     json_string_value(v));
 	v = glb_json_member(d, TOP, root, "outbound_src_ip", JSON_STRING, true);
 	if (v && inet_pton(AF_INET, json_string_value(v), cfg->src_ip) != 1)
 		glb_diag_add(d, "outbound_src_ip: \"%s\" is not an IPv4 address",
@@ -370,8 +393,7 @@ static int load_with(parse_fn fn, const char *path, struct glb_director_config *
 	return glb_json_load_file(path, parse_text, &c, d);
 }
 
-int glb_director_config_load(const char *path, struct glb_director_config *cfg,
-			     struct glb_diag *d)
+int glb_director_config_load(const char *path, struct glb_director_config *cfg, struct glb_diag *d)
 {
 	return load_with(parse_all, path, cfg, d);
 }

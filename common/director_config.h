@@ -72,9 +72,9 @@ struct glb_director_config {
 	struct glb_flow_path flow_paths[GLB_MAX_FLOW_PATHS];
 	struct glb_lcore_config lcores[GLB_MAX_LCORES];
 	/* glb's own keys */
-	unsigned idle_sleep_us;                    /* 0 = busy poll (default) */
-	unsigned mtu;                              /* 0 = leave the ports' MTU as the PMD has it */
-	char exception_tap[GLB_IFNAME_MAX];        /* "" = drop what no table matches */
+	unsigned idle_sleep_us;             /* 0 = busy poll (default) */
+	unsigned mtu;                       /* 0 = leave the ports' MTU as the PMD has it */
+	char exception_tap[GLB_IFNAME_MAX]; /* "" = drop what no table matches */
 	enum glb_flow_isolate flow_isolate;
 };
 
@@ -84,8 +84,7 @@ struct glb_director_config {
  */
 int glb_director_config_parse(const char *text, size_t len, struct glb_director_config *cfg,
 			      struct glb_diag *d);
-int glb_director_config_load(const char *path, struct glb_director_config *cfg,
-			     struct glb_diag *d);
+int glb_director_config_load(const char *path, struct glb_director_config *cfg, struct glb_diag *d);
 
 /*
  * Only the keys that decide where a packet goes (hash_fields,

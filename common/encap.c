@@ -19,13 +19,13 @@ static uint8_t *put_ipv4(uint8_t *p, const struct glb_encap_params *params,
 	uint8_t *ip = p;
 
 	p = glb_put8(p, IPV4_VERSION_IHL);
-	p = glb_put8(p, 0);                  /* TOS */
+	p = glb_put8(p, 0); /* TOS */
 	p = glb_put16(p, (uint16_t)tot_len);
-	p = glb_put16(p, 0);                 /* id: unused, DF is set */
+	p = glb_put16(p, 0); /* id: unused, DF is set */
 	p = glb_put16(p, IPV4_FLAG_DF);
 	p = glb_put8(p, IPV4_TTL);
 	p = glb_put8(p, IPPROTO_UDP);
-	p = glb_put16(p, 0);                 /* checksum, filled in below */
+	p = glb_put16(p, 0); /* checksum, filled in below */
 	p = glb_put_bytes(p, params->src_ip, sizeof(params->src_ip));
 	p = glb_put_bytes(p, &route->hops[0], sizeof(route->hops[0]));
 	glb_put16(ip + IPV4_CSUM_OFF, glb_csum_compute(ip, IPV4_HDR_LEN));

@@ -70,7 +70,7 @@ static inline uint8_t *glb_encap_put_gue(uint8_t *p, uint8_t inner_proto, const 
  */
 struct glb_encap_tmpl {
 	uint8_t hdr[GLB_ENCAP_BASE_LEN];
-	uint32_t ip_sum; /* one's complement sum of the IPv4 header, varying fields 0 */
+	uint32_t ip_sum;   /* one's complement sum of the IPv4 header, varying fields 0 */
 	bool csum_offload; /* the port fills in the IPv4 checksum: write 0 (init: false) */
 };
 

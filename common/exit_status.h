@@ -13,11 +13,11 @@ enum glb_exit {
 	/* an input file is invalid: one line per problem on stderr, naming the
 	 * file, the entry and the field */
 	GLB_EXIT_INVALID = 1,
-	GLB_EXIT_USAGE = 2,	/* bad command line */
+	GLB_EXIT_USAGE = 2, /* bad command line */
 	/* the system failed: I/O, memory, sockets, EAL, ports, no daemon to ask */
 	GLB_EXIT_SYSTEM = 3,
 	/* 4: the command worked and its answer is "no" */
-	GLB_EXIT_NO_ROUTE = 4,	   /* glb-director-cli route: no table or no usable backend */
+	GLB_EXIT_NO_ROUTE = 4,     /* glb-director-cli route: no table or no usable backend */
 	GLB_EXIT_BACKEND_DOWN = 4, /* glb-healthcheck --once: a checked backend is down */
 };
 

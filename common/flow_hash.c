@@ -39,30 +39,30 @@ static inline AVX2 __m256i rotl32(__m256i x)
 }
 
 /* The same SipRound as glb_sipround, on four states. */
-#define SIPROUND4(v0, v1, v2, v3)                     \
-	do {                                          \
-		v0 = _mm256_add_epi64(v0, v1);        \
-		v1 = rotl(v1, 13);                    \
-		v1 = _mm256_xor_si256(v1, v0);        \
-		v0 = rotl32(v0);                      \
-		v2 = _mm256_add_epi64(v2, v3);        \
-		v3 = rotl16(v3);                      \
-		v3 = _mm256_xor_si256(v3, v2);        \
-		v0 = _mm256_add_epi64(v0, v3);        \
-		v3 = rotl(v3, 21);                    \
-		v3 = _mm256_xor_si256(v3, v0);        \
-		v2 = _mm256_add_epi64(v2, v1);        \
-		v1 = rotl(v1, 17);                    \
-		v1 = _mm256_xor_si256(v1, v2);        \
-		v2 = rotl32(v2);                      \
+#define SIPROUND4(v0, v1, v2, v3)              \
+	do {                                   \
+		v0 = _mm256_add_epi64(v0, v1); \
+		v1 = rotl(v1, 13);             \
+		v1 = _mm256_xor_si256(v1, v0); \
+		v0 = rotl32(v0);               \
+		v2 = _mm256_add_epi64(v2, v3); \
+		v3 = rotl16(v3);               \
+		v3 = _mm256_xor_si256(v3, v2); \
+		v0 = _mm256_add_epi64(v0, v3); \
+		v3 = rotl(v3, 21);             \
+		v3 = _mm256_xor_si256(v3, v0); \
+		v2 = _mm256_add_epi64(v2, v1); \
+		v1 = rotl(v1, 17);             \
+		v1 = _mm256_xor_si256(v1, v2); \
+		v2 = rotl32(v2);               \
 	} while (0)
 
 #define LOAD(a) _mm256_loadu_si256((const __m256i *)(const void *)(a))
 
 /* The initial state of the four lanes of slots i..i+3. */
-#define SIPINIT4(v0, v1, v2, v3, b, i)                                               \
-	do {                                                                         \
-		__m256i k0_ = LOAD(&(b)->k0[i]), k1_ = LOAD(&(b)->k1[i]);            \
+#define SIPINIT4(v0, v1, v2, v3, b, i)                                                     \
+	do {                                                                               \
+		__m256i k0_ = LOAD(&(b)->k0[i]), k1_ = LOAD(&(b)->k1[i]);                  \
 		v0 = _mm256_xor_si256(k0_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C0)); \
 		v1 = _mm256_xor_si256(k1_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C1)); \
 		v2 = _mm256_xor_si256(k0_, _mm256_set1_epi64x((long long)GLB_SIPHASH_C2)); \

@@ -46,8 +46,8 @@ static void where_entry(struct where *w, const struct where *table, const char *
 	snprintf(w->prefix, sizeof(w->prefix), "%.160s: %s %zu", table->prefix, kind, i);
 }
 
-__attribute__((format(printf, 3, 4))) static void problem(const struct where *w,
-							   const char *field, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void problem(const struct where *w, const char *field,
+							  const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -59,8 +59,8 @@ __attribute__((format(printf, 3, 4))) static void problem(const struct where *w,
 }
 
 /* Something that loads (GLB's files must) but cannot be what the operator meant. */
-__attribute__((format(printf, 3, 4))) static void notice(const struct where *w,
-							  const char *field, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void notice(const struct where *w, const char *field,
+							 const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -150,7 +150,8 @@ static void parse_bind_ip(const struct where *w, json_t *obj, struct glb_cfg_bin
 	if (!v)
 		return;
 	if (json_string_length(v) >= sizeof(buf)) {
-		problem(w, "ip", "\"%.60s...\" is not an IP address or prefix", json_string_value(v));
+		problem(w, "ip", "\"%.60s...\" is not an IP address or prefix",
+			json_string_value(v));
 		return;
 	}
 	strcpy(buf, json_string_value(v));
@@ -206,7 +207,8 @@ static void parse_bind(const struct where *w, json_t *obj, struct glb_cfg_bind *
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		glb_diag_add(w->d, "%s: must be an object, not %s", w->prefix, glb_json_type_name(obj));
+		glb_diag_add(w->d, "%s: must be an object, not %s", w->prefix,
+			     glb_json_type_name(obj));
 		return;
 	}
 	warn_unknown_keys(w, obj, known);
@@ -221,7 +223,8 @@ static void parse_bind(const struct where *w, json_t *obj, struct glb_cfg_bind *
 			json_string_value(v));
 	parse_bind_ports(w, obj, b);
 	if (json_object_get(obj, "port") && b->port_start == 0 && b->port_end == 0)
-		notice(w, "port", "0: no TCP or UDP packet is sent to port 0, so this bind matches "
+		notice(w, "port",
+		       "0: no TCP or UDP packet is sent to port 0, so this bind matches "
 		       "nothing");
 }
 
@@ -269,7 +272,8 @@ static void parse_healthchecks(const struct where *w, json_t *obj, struct glb_cf
 	strcpy(hc->http_uri, "/");
 	uri = member(&hw, obj, "http_uri", JSON_STRING, false);
 	if (uri && !uri_is_request_target(json_string_value(uri), json_string_length(uri)))
-		problem(&hw, "http_uri", "must start with '/' and hold no spaces or control "
+		problem(&hw, "http_uri",
+			"must start with '/' and hold no spaces or control "
 			"characters (an RFC 9112 request target)");
 	else if (uri && json_string_length(uri) >= sizeof(hc->http_uri))
 		problem(&hw, "http_uri", "must be under %zu characters", sizeof(hc->http_uri));
@@ -296,13 +300,17 @@ static void parse_backend_ip(const struct where *w, json_t *obj, struct glb_cfg_
 		return;
 	if (inet_pton(AF_INET, json_string_value(v), b->addr) == 1) {
 		if (!ipv4_is_unicast(b->addr))
-			notice(w, "ip", "%s is not a unicast address: GUE sent to it reaches no "
-			       "proxy", json_string_value(v));
+			notice(w, "ip",
+			       "%s is not a unicast address: GUE sent to it reaches no "
+			       "proxy",
+			       json_string_value(v));
 		return;
 	}
 	if (inet_pton(AF_INET6, json_string_value(v), &a6) == 1)
-		problem(w, "ip", "\"%s\" is IPv6, but backends must be IPv4 (the GUE hop list "
-			"carries IPv4 addresses)", json_string_value(v));
+		problem(w, "ip",
+			"\"%s\" is IPv6, but backends must be IPv4 (the GUE hop list "
+			"carries IPv4 addresses)",
+			json_string_value(v));
 	else
 		problem(w, "ip", "\"%s\" is not an IPv4 address", json_string_value(v));
 }
@@ -314,7 +322,8 @@ static void parse_backend(const struct where *w, json_t *obj, struct glb_cfg_bac
 	enum glb_backend_state s;
 
 	if (!json_is_object(obj)) {
-		glb_diag_add(w->d, "%s: must be an object, not %s", w->prefix, glb_json_type_name(obj));
+		glb_diag_add(w->d, "%s: must be an object, not %s", w->prefix,
+			     glb_json_type_name(obj));
 		return;
 	}
 	warn_unknown_keys(w, obj, known);
@@ -324,8 +333,10 @@ static void parse_backend(const struct where *w, json_t *obj, struct glb_cfg_bac
 		if (strcmp(json_string_value(v), glb_backend_state_name(s)) == 0)
 			break;
 	if (v && s > GLB_BACKEND_INACTIVE)
-		problem(w, "state", "unknown state \"%s\" (expected active, filling, draining or "
-			"inactive)", json_string_value(v));
+		problem(w, "state",
+			"unknown state \"%s\" (expected active, filling, draining or "
+			"inactive)",
+			json_string_value(v));
 	b->state = s;
 	hc = member(w, obj, "healthchecks", JSON_OBJECT, false);
 	b->has_healthchecks = hc != NULL;
@@ -337,7 +348,8 @@ static void parse_backend(const struct where *w, json_t *obj, struct glb_cfg_bac
 	if (v)
 		b->healthy = json_is_true(v);
 	else if (!json_object_get(obj, "healthy") && !json_object_get(obj, "healthchecks"))
-		problem(w, "healthy", "missing (it may be left out only when healthchecks is given)");
+		problem(w, "healthy",
+			"missing (it may be left out only when healthchecks is given)");
 }
 
 /* Parse an array member of at most max entries with one parser per entry. */
@@ -346,7 +358,8 @@ static json_t *entries(const struct where *w, json_t *obj, const char *field, si
 	json_t *arr = member(w, obj, field, JSON_ARRAY, true);
 
 	if (arr && json_array_size(arr) > max) {
-		problem(w, field, "%zu entries, at most %zu are allowed", json_array_size(arr), max);
+		problem(w, field, "%zu entries, at most %zu are allowed", json_array_size(arr),
+			max);
 		return NULL;
 	}
 	return arr;
@@ -401,8 +414,8 @@ static int bind_ref_cmp(const void *x, const void *y)
 	int c = bind_key_cmp(a->b, b->b);
 
 	if (c == 0)
-		c = a->table != b->table ? (a->table < b->table ? -1 : 1)
-					 : (a->index < b->index ? -1 : a->index > b->index);
+		c = a->table != b->table ? (a->table < b->table ? -1 : 1) :
+					   (a->index < b->index ? -1 : a->index > b->index);
 	return c;
 }
 
@@ -431,8 +444,10 @@ static void check_duplicate_binds(struct glb_diag *d, const struct glb_cfg *cfg)
 		}
 		where_table(&tw, d, refs[k].table, cfg->tables[refs[k].table].name);
 		where_entry(&w, &tw, "bind", refs[k].index);
-		notice(&w, "ip", "the same as bind %u of table %u, which comes first: this one "
-		       "never matches", refs[first].index, refs[first].table);
+		notice(&w, "ip",
+		       "the same as bind %u of table %u, which comes first: this one "
+		       "never matches",
+		       refs[first].index, refs[first].table);
 	}
 	free(refs);
 }
@@ -447,7 +462,8 @@ static void parse_table(struct glb_diag *d, size_t idx, json_t *obj, struct glb_
 
 	where_table(&tw, d, idx, json_is_string(name) ? json_string_value(name) : NULL);
 	if (!json_is_object(obj)) {
-		glb_diag_add(d, "%s: must be an object, not %s", tw.prefix, glb_json_type_name(obj));
+		glb_diag_add(d, "%s: must be an object, not %s", tw.prefix,
+			     glb_json_type_name(obj));
 		return;
 	}
 	warn_unknown_keys(&tw, obj, known);
@@ -580,10 +596,14 @@ void glb_fwd_config_free(struct glb_cfg *cfg)
 const char *glb_backend_state_name(enum glb_backend_state s)
 {
 	switch (s) {
-	case GLB_BACKEND_FILLING: return "filling";
-	case GLB_BACKEND_ACTIVE: return "active";
-	case GLB_BACKEND_DRAINING: return "draining";
-	case GLB_BACKEND_INACTIVE: return "inactive";
+	case GLB_BACKEND_FILLING:
+		return "filling";
+	case GLB_BACKEND_ACTIVE:
+		return "active";
+	case GLB_BACKEND_DRAINING:
+		return "draining";
+	case GLB_BACKEND_INACTIVE:
+		return "inactive";
 	}
 	return NULL;
 }

@@ -10,14 +10,21 @@
 const char *glb_json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number with a fraction";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
 	}
 }
 
@@ -38,7 +45,8 @@ json_t *glb_json_member(struct glb_diag *d, const char *where, json_t *obj, cons
 			glb_diag_add(d, "%s%s%s: missing", where, sep, key);
 		return NULL;
 	}
-	if (type == JSON_TRUE || type == JSON_FALSE ? !json_is_boolean(v) : json_typeof(v) != type) {
+	if (type == JSON_TRUE || type == JSON_FALSE ? !json_is_boolean(v) :
+						      json_typeof(v) != type) {
 		glb_diag_add(d, "%s%s%s: must be %s, not %s", where, sep, key, want[type],
 			     glb_json_type_name(v));
 		return NULL;

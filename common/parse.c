@@ -20,11 +20,11 @@ struct cursor {
 /* What the IP layer tells us, for the received packet or a quoted one. */
 struct ip_info {
 	uint8_t family;
-	uint8_t proto;         /* L4 protocol (for a later fragment: the fragment's next header) */
-	bool later_fragment;   /* fragment offset > 0: no L4 header in this packet */
+	uint8_t proto;       /* L4 protocol (for a later fragment: the fragment's next header) */
+	bool later_fragment; /* fragment offset > 0: no L4 header in this packet */
 	const uint8_t *src, *dst;
-	size_t l4_off;         /* L4 header offset from the start of the IP header */
-	uint16_t echo_hint;    /* IPv4 id, or the low 16 bits of the IPv6 flow label */
+	size_t l4_off;      /* L4 header offset from the start of the IP header */
+	uint16_t echo_hint; /* IPv4 id, or the low 16 bits of the IPv6 flow label */
 };
 
 /* The one way to read packet bytes: NULL unless [off, off + len) lies inside c. */
@@ -226,8 +226,8 @@ static bool icmp_is_error(uint8_t family, uint8_t type, uint8_t code)
 
 static bool icmp_is_echo(uint8_t family, uint8_t type)
 {
-	return type == (family == GLB_FAMILY_IPV4 ? ICMP_TYPE_ECHO_REQUEST :
-						    ICMPV6_TYPE_ECHO_REQUEST);
+	return type ==
+	       (family == GLB_FAMILY_IPV4 ? ICMP_TYPE_ECHO_REQUEST : ICMPV6_TYPE_ECHO_REQUEST);
 }
 
 /* ICMP or ICMPv6, already matched to the IP version carrying it. */

@@ -26,17 +26,17 @@
 
 /* What a parsed packet is, which decides how it is matched and hinted. */
 enum glb_flow_kind {
-	GLB_FLOW_L4,        /* TCP/UDP (or a first fragment of one): ports are real */
+	GLB_FLOW_L4,         /* TCP/UDP (or a first fragment of one): ports are real */
 	GLB_FLOW_ICMP_ERROR, /* frag-needed / packet-too-big: the quoted packet, reversed */
-	GLB_FLOW_ECHO,      /* ICMP/ICMPv6 echo request: matched by prefix only, ports 0 */
-	GLB_FLOW_FRAGMENT,  /* non-first fragment: no ports (0) */
+	GLB_FLOW_ECHO,       /* ICMP/ICMPv6 echo request: matched by prefix only, ports 0 */
+	GLB_FLOW_FRAGMENT,   /* non-first fragment: no ports (0) */
 };
 
 struct glb_flow {
-	uint8_t family; /* enum glb_family of the classified flow */
-	uint8_t proto;  /* IPPROTO_TCP/UDP, or IPPROTO_ICMP/ICMPV6 for echo */
-	uint8_t kind;   /* enum glb_flow_kind */
-	uint8_t outer_family; /* family of the received IP packet (GUE proto 4 or 41) */
+	uint8_t family;           /* enum glb_family of the classified flow */
+	uint8_t proto;            /* IPPROTO_TCP/UDP, or IPPROTO_ICMP/ICMPV6 for echo */
+	uint8_t kind;             /* enum glb_flow_kind */
+	uint8_t outer_family;     /* family of the received IP packet (GUE proto 4 or 41) */
 	uint8_t src[16], dst[16]; /* network order; IPv4 in the first 4 bytes, rest 0 */
 	uint16_t sport, dport;    /* host order; 0 where the packet has none */
 	uint16_t hint;            /* host order, SPEC §6 */

@@ -54,7 +54,7 @@
 #define L4_DPORT_OFF 2
 #define ICMP_HDR_LEN 8 /* type, code, checksum and 4 bytes before any quoted packet */
 #define ICMP_CSUM_OFF 2
-#define ICMP_ECHO_ID_OFF 4  /* an echo's identifier and sequence fill the 4 bytes */
+#define ICMP_ECHO_ID_OFF 4 /* an echo's identifier and sequence fill the 4 bytes */
 #define ICMP_ECHO_SEQ_OFF 6
 #define ICMP_TYPE_ECHO_REPLY 0
 #define ICMP_TYPE_UNREACH 3

@@ -38,9 +38,10 @@ static int check_header(const struct glb_fmt_header *h, size_t len, const char *
 			     GLB_FMT_VERSION);
 		return -EINVAL;
 	}
-	if (h->table_entries != GLB_FMT_TABLE_ENTRIES || h->max_num_backends != GLB_FMT_MAX_BACKENDS ||
-	    h->max_num_binds != GLB_FMT_MAX_BINDS) {
-		glb_diag_add(d, "%s: table geometry %u rows/%u backends/%u binds, expected %u/%u/%u",
+	if (h->table_entries != GLB_FMT_TABLE_ENTRIES ||
+	    h->max_num_backends != GLB_FMT_MAX_BACKENDS || h->max_num_binds != GLB_FMT_MAX_BINDS) {
+		glb_diag_add(d,
+			     "%s: table geometry %u rows/%u backends/%u binds, expected %u/%u/%u",
 			     name, h->table_entries, h->max_num_backends, h->max_num_binds,
 			     GLB_FMT_TABLE_ENTRIES, GLB_FMT_MAX_BACKENDS, GLB_FMT_MAX_BINDS);
 		return -EINVAL;
@@ -79,7 +80,8 @@ static int check_bind(const struct glb_fmt_bind *b, const char *name, uint32_t t
 		return -EINVAL;
 	}
 	if (b->proto != IPPROTO_TCP && b->proto != IPPROTO_UDP) {
-		glb_diag_add(d, "%s: table %u: bind %u: protocol %u is neither TCP (6) nor UDP (17)",
+		glb_diag_add(d,
+			     "%s: table %u: bind %u: protocol %u is neither TCP (6) nor UDP (17)",
 			     name, t, i, b->proto);
 		return -EINVAL;
 	}
@@ -87,17 +89,21 @@ static int check_bind(const struct glb_fmt_bind *b, const char *name, uint32_t t
 }
 
 /* A backend is a GUE hop: an IPv4 address (SPEC §2-3), in a state and health the format knows. */
-static int check_backend(const struct glb_fmt_backend *b, const char *name, uint32_t t,
-			 uint32_t i, struct glb_diag *d)
+static int check_backend(const struct glb_fmt_backend *b, const char *name, uint32_t t, uint32_t i,
+			 struct glb_diag *d)
 {
 	if (b->family != GLB_FAMILY_IPV4) {
-		glb_diag_add(d, "%s: table %u: backend %u: family %u, but backends are IPv4 (1): "
-			     "the GUE hop list carries IPv4 addresses", name, t, i, b->family);
+		glb_diag_add(d,
+			     "%s: table %u: backend %u: family %u, but backends are IPv4 (1): "
+			     "the GUE hop list carries IPv4 addresses",
+			     name, t, i, b->family);
 		return -EINVAL;
 	}
 	if (b->state > GLB_FMT_STATE_DRAINING) {
-		glb_diag_add(d, "%s: table %u: backend %u: state %u is not 0 (filling), 1 (active) "
-			     "or 2 (draining or inactive)", name, t, i, b->state);
+		glb_diag_add(d,
+			     "%s: table %u: backend %u: state %u is not 0 (filling), 1 (active) "
+			     "or 2 (draining or inactive)",
+			     name, t, i, b->state);
 		return -EINVAL;
 	}
 	if (b->health > GLB_FMT_HEALTH_UP) {
@@ -129,8 +135,8 @@ static int check_table(const struct glb_fmt_table *tb, const char *name, uint32_
 		int empty = r->primary == GLB_FMT_NO_BACKEND && r->secondary == GLB_FMT_NO_BACKEND;
 
 		if (!empty && (r->primary >= nb || r->secondary >= nb)) {
-			glb_diag_add(d, "%s: table %u: row %u: (%u, %u) but only %u backends", name, t,
-				     i, r->primary, r->secondary, nb);
+			glb_diag_add(d, "%s: table %u: row %u: (%u, %u) but only %u backends", name,
+				     t, i, r->primary, r->secondary, nb);
 			return -EINVAL;
 		}
 	}
@@ -296,6 +302,5 @@ const char *glb_table_state_name(uint16_t state)
 		[GLB_FMT_STATE_DRAINING] = GLB_BACKEND_DRAINING,
 	};
 
-	return state < GLB_ARRAY_SIZE(named) ? glb_backend_state_name(named[state])
-							: "unknown";
+	return state < GLB_ARRAY_SIZE(named) ? glb_backend_state_name(named[state]) : "unknown";
 }

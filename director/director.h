@@ -53,7 +53,7 @@ struct glb_director {
 	const char *config_path;
 	const char *table_path;
 	struct glb_classify_opts opts;
-	struct glb_encap_params encap[RTE_MAX_ETHPORTS]; /* per TX port: its MAC as source */
+	struct glb_encap_params encap[RTE_MAX_ETHPORTS];    /* per TX port: its MAC as source */
 	struct glb_encap_tmpl encap_tmpl[RTE_MAX_ETHPORTS]; /* the same, laid out for the data path */
 	uint16_t mtu[RTE_MAX_ETHPORTS];
 	bool started[RTE_MAX_ETHPORTS];

@@ -79,8 +79,10 @@ err_vdev:
 	/* closes the port, if it got one, and removes the TAP */
 	rte_vdev_uninit(TAP_VDEV_NAME);
 err:
-	glb_diag_add(diag, "exception_tap: cannot create TAP \"%s\": %s (needs /dev/net/tun "
-		     "and CAP_NET_ADMIN)", d->cfg.exception_tap, rte_strerror(-ret));
+	glb_diag_add(diag,
+		     "exception_tap: cannot create TAP \"%s\": %s (needs /dev/net/tun "
+		     "and CAP_NET_ADMIN)",
+		     d->cfg.exception_tap, rte_strerror(-ret));
 	return ret;
 }
 

@@ -18,8 +18,10 @@ static void prefix_mask(uint8_t *mask, size_t len, unsigned bits)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++, bits = bits > 8 ? bits - 8 : 0)
+	for (i = 0; i < len; i++) {
 		mask[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
 }
 
 /* One rule's pattern and actions, built in place (rte_flow reads them during the call). */
@@ -54,7 +56,8 @@ static void rule_build(struct rule *r, const struct glb_flow_match *m, unsigned 
 		r->ip4.hdr.dst_addr &= r->ip4_mask.hdr.dst_addr;
 		r->ip4.hdr.next_proto_id = ip_proto;
 		r->ip4_mask.hdr.next_proto_id = ip_proto ? 0xff : 0;
-		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &r->ip4,
+		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV4,
+						.spec = &r->ip4,
 						.mask = &r->ip4_mask };
 	} else {
 		size_t i;
@@ -65,18 +68,21 @@ static void rule_build(struct rule *r, const struct glb_flow_match *m, unsigned 
 			r->ip6.hdr.dst_addr[i] &= r->ip6_mask.hdr.dst_addr[i];
 		r->ip6.hdr.proto = ip_proto;
 		r->ip6_mask.hdr.proto = ip_proto ? 0xff : 0;
-		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV6, .spec = &r->ip6,
+		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV6,
+						.spec = &r->ip6,
 						.mask = &r->ip6_mask };
 	}
 	if (m->has_port && m->proto == IPPROTO_TCP) {
 		r->tcp.hdr.dst_port = rte_cpu_to_be_16(m->port);
 		r->tcp_mask.hdr.dst_port = RTE_BE16(0xffff);
-		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_TCP, .spec = &r->tcp,
+		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_TCP,
+						.spec = &r->tcp,
 						.mask = &r->tcp_mask };
 	} else if (m->has_port && m->proto == IPPROTO_UDP) {
 		r->udp.hdr.dst_port = rte_cpu_to_be_16(m->port);
 		r->udp_mask.hdr.dst_port = RTE_BE16(0xffff);
-		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &r->udp,
+		*it++ = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_UDP,
+						.spec = &r->udp,
 						.mask = &r->udp_mask };
 	}
 	it->type = RTE_FLOW_ITEM_TYPE_END;
@@ -87,7 +93,8 @@ static void rule_build(struct rule *r, const struct glb_flow_match *m, unsigned 
 	} else {
 		for (q = 0; q < nb_rx && q < RTE_MAX_QUEUES_PER_PORT; q++)
 			r->queues[q] = (uint16_t)q;
-		r->rss = (struct rte_flow_action_rss){ .types = RTE_ETH_RSS_IP, .queue_num = q,
+		r->rss = (struct rte_flow_action_rss){ .types = RTE_ETH_RSS_IP,
+						       .queue_num = q,
 						       .queue = r->queues };
 		r->actions[0] = (struct rte_flow_action){ .type = RTE_FLOW_ACTION_TYPE_RSS,
 							  .conf = &r->rss };
@@ -131,8 +138,11 @@ static const struct rte_flow_attr ingress = { .ingress = 1 };
 static int shape_ok(uint16_t port, unsigned nb_rx, uint8_t proto, bool has_port, char *why,
 		    size_t cap)
 {
-	struct glb_flow_match m = { .family = GLB_FAMILY_IPV4, .prefix_bits = 32, .proto = proto,
-				    .has_port = has_port, .port = 80,
+	struct glb_flow_match m = { .family = GLB_FAMILY_IPV4,
+				    .prefix_bits = 32,
+				    .proto = proto,
+				    .has_port = has_port,
+				    .port = 80,
 				    .addr = { 192, 0, 2, 1 } };
 	struct rte_flow_error err = { 0 };
 	struct rule *r = malloc(sizeof(*r));
@@ -166,13 +176,13 @@ int glb_flow_probe(uint16_t port, unsigned nb_rx, struct glb_flow_rules *rules,
 	}
 	if (rules->caps != (GLB_FLOW_CAN_PROTO | GLB_FLOW_CAN_PORT))
 		printf("glb-director: port %u: the PMD cannot match %s: its rules are wider, the "
-		       "classifier checks the rest\n", port,
-		       rules->caps ? "destination ports" : "protocols or ports");
+		       "classifier checks the rest\n",
+		       port, rules->caps ? "destination ports" : "protocols or ports");
 	return 0;
 }
 
-static int create(uint16_t port, const struct glb_flow_rules *rules,
-		  const struct glb_flow_match *m, struct rte_flow **flow, struct glb_diag *diag)
+static int create(uint16_t port, const struct glb_flow_rules *rules, const struct glb_flow_match *m,
+		  struct rte_flow **flow, struct glb_diag *diag)
 {
 	struct rte_flow_error err = { 0 };
 	struct rule *r = malloc(sizeof(*r));

@@ -55,7 +55,8 @@ static int push(struct glb_flow_match **v, size_t *n, size_t *cap, const struct 
 static int bind_matches(const struct glb_fmt_bind *b, unsigned caps, struct glb_flow_match **v,
 			size_t *n, size_t *cap)
 {
-	struct glb_flow_match m = { .family = (uint8_t)b->family, .prefix_bits = (uint8_t)b->prefix_bits,
+	struct glb_flow_match m = { .family = (uint8_t)b->family,
+				    .prefix_bits = (uint8_t)b->prefix_bits,
 				    .proto = (caps & GLB_FLOW_CAN_PROTO) ? b->proto : 0 };
 	unsigned span = (unsigned)b->port_end - b->port_start + 1, p;
 	int ret = 0;
@@ -76,7 +77,8 @@ static int icmp_match(const struct glb_fmt_bind *b, unsigned caps, struct glb_fl
 		      size_t *n, size_t *cap)
 {
 	uint8_t icmp = b->family == GLB_FAMILY_IPV4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	struct glb_flow_match m = { .family = (uint8_t)b->family, .prefix_bits = (uint8_t)b->prefix_bits,
+	struct glb_flow_match m = { .family = (uint8_t)b->family,
+				    .prefix_bits = (uint8_t)b->prefix_bits,
 				    .proto = (caps & GLB_FLOW_CAN_PROTO) ? icmp : 0 };
 
 	memcpy(m.addr, b->addr, sizeof(m.addr));
@@ -119,9 +121,11 @@ int glb_flow_matches(const struct glb_table_file *tf, unsigned caps, struct glb_
 const char *glb_flow_match_str(const struct glb_flow_match *m, char *buf, size_t cap)
 {
 	char addr[INET6_ADDRSTRLEN];
-	const char *proto = m->proto == IPPROTO_TCP ? "tcp" : m->proto == IPPROTO_UDP ? "udp"
-			    : m->proto == IPPROTO_ICMP ? "icmp" : m->proto == IPPROTO_ICMPV6 ? "icmpv6"
-			    : "ip";
+	const char *proto = m->proto == IPPROTO_TCP    ? "tcp" :
+			    m->proto == IPPROTO_UDP    ? "udp" :
+			    m->proto == IPPROTO_ICMP   ? "icmp" :
+			    m->proto == IPPROTO_ICMPV6 ? "icmpv6" :
+							 "ip";
 
 	inet_ntop(m->family == GLB_FAMILY_IPV4 ? AF_INET : AF_INET6, m->addr, addr, sizeof(addr));
 	if (m->has_port)

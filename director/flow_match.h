@@ -24,9 +24,9 @@
 struct glb_flow_match {
 	uint8_t family; /* enum glb_family */
 	uint8_t prefix_bits;
-	uint8_t proto;	/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or 0: any */
+	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or 0: any */
 	bool has_port;
-	uint16_t port;	/* destination port, when has_port */
+	uint16_t port; /* destination port, when has_port */
 	uint8_t addr[16];
 };
 

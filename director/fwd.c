@@ -137,7 +137,7 @@ static inline enum glb_verdict classify_one(const struct glb_director *d,
 			return GLB_DROP_NO_MATCH;
 		st->table = glb_classify_flow(tf->tables, tf->num_tables, &st->flow, &d->opts);
 	}
-	return st->table < 0 ? (enum glb_verdict)-st->table : GLB_OK;
+	return st->table < 0 ? (enum glb_verdict)(-st->table) : GLB_OK;
 }
 
 _Static_assert(2 * GLB_FWD_BURST_MAX <= GLB_FLOW_HASH_BATCH_MAX,
@@ -163,9 +163,9 @@ enum fwd_result {
 };
 
 /* Route and encapsulate one classified packet, or hand it on or drop it. */
-static inline enum fwd_result fwd_one(const struct glb_director *d,
-				      const struct glb_table_file *tf, struct rte_mbuf *m,
-				      const struct fwd_state *st, unsigned rx_slot, uint16_t tx_port,
+static inline enum fwd_result fwd_one(const struct glb_director *d, const struct glb_table_file *tf,
+				      struct rte_mbuf *m, const struct fwd_state *st,
+				      unsigned rx_slot, uint16_t tx_port,
 				      struct glb_lcore_stats *stats)
 {
 	enum glb_verdict v = st->verdict;
@@ -259,7 +259,6 @@ uint16_t glb_fwd_burst(const struct glb_table_ctx *t, struct rte_mbuf **pkts, ui
 	glb_exception_to_kernel(lc, kernel, nk);
 	return out;
 }
-
 
 void glb_fwd_tx(struct rte_mbuf **pkts, uint16_t n, uint16_t port, uint16_t queue,
 		struct glb_lcore_stats *st)

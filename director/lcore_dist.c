@@ -95,8 +95,9 @@ static void distribute(struct glb_lcore_ctx *lc, struct rte_mbuf **pkts, uint16_
 		/* A worker sharing this CPU can only take work if we let it run. */
 		sched_yield();
 		if (glb_director_stopping(d)) {
-			glb_stat_add(&lc->stats->port[glb_stats_port_slot(pkts[done]->port)]
-					      [GLB_STAT_NO_WORKER], n - done);
+			unsigned slot = glb_stats_port_slot(pkts[done]->port);
+
+			glb_stat_add(&lc->stats->port[slot][GLB_STAT_NO_WORKER], n - done);
 			rte_pktmbuf_free_bulk(pkts + done, n - done);
 			return;
 		}

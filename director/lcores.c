@@ -15,16 +15,20 @@ static int check_lcore(unsigned l, const struct glb_lcore_config *lc, struct glb
 	unsigned roles = lc->roles & ~GLB_ROLE_KNI;
 
 	if (!rte_lcore_is_enabled(l)) {
-		glb_diag_add(diag, "lcores.lcore-%u: not enabled in EAL (add it to -l/--lcores)", l);
+		glb_diag_add(diag, "lcores.lcore-%u: not enabled in EAL (add it to -l/--lcores)",
+			     l);
 		return -EINVAL;
 	}
 	if (l == rte_get_main_lcore()) {
-		glb_diag_add(diag, "lcores.lcore-%u: is EAL's main lcore, which runs the control "
-			     "plane: give the data path other lcores", l);
+		glb_diag_add(diag,
+			     "lcores.lcore-%u: is EAL's main lcore, which runs the control "
+			     "plane: give the data path other lcores",
+			     l);
 		return -EINVAL;
 	}
 	if (roles != ROLES_RTC && roles != ROLES_DIST && roles != GLB_ROLE_WORK) {
-		glb_diag_add(diag, "lcores.lcore-%u: unsupported roles: use rx+tx+dist "
+		glb_diag_add(diag,
+			     "lcores.lcore-%u: unsupported roles: use rx+tx+dist "
 			     "(distributor), work (its worker) or rx+tx+work (run to completion)",
 			     l);
 		return -EINVAL;

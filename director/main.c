@@ -115,11 +115,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "glb-director: unexpected argument '%s'\n\n%s", argv[optind], usage);
+		fprintf(stderr, "glb-director: unexpected argument '%s'\n\n%s", argv[optind],
+			usage);
 		return -EINVAL;
 	}
 	if (!a->config_path || !a->table_path) {
-		fprintf(stderr, "glb-director: --config-file and --forwarding-table are required\n\n%s",
+		fprintf(stderr,
+			"glb-director: --config-file and --forwarding-table are required\n\n%s",
 			usage);
 		return -EINVAL;
 	}
@@ -163,16 +165,15 @@ static void print_counters(const struct glb_director *d)
 /* Runs on the main lcore until SIGTERM/SIGINT: reloads when asked. */
 static void control_loop(struct glb_director *d)
 {
+	static const char reloaded[] = "READY=1\nSTATUS=forwarding; table reloaded";
+	static const char kept[] = "READY=1\nSTATUS=forwarding; last reload FAILED, old table kept";
 	const struct timespec tick = { .tv_nsec = CONTROL_TICK_NS };
 
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
 			sd_notify(0, "RELOADING=1");
-			if (glb_reload(d) == 0)
-				sd_notify(0, "READY=1\nSTATUS=forwarding; table reloaded");
-			else
-				sd_notify(0, "READY=1\nSTATUS=forwarding; last reload FAILED, old table kept");
+			sd_notify(0, glb_reload(d) == 0 ? reloaded : kept);
 		}
 		nanosleep(&tick, NULL);
 	}

@@ -82,8 +82,8 @@ static void apply_mtu(struct glb_director *d, uint16_t port)
 	ret = rte_eth_dev_set_mtu(port, (uint16_t)d->cfg.mtu);
 	if (ret != 0)
 		printf("glb-director: port %u: the PMD refuses MTU %u (%s): the port keeps its "
-		       "own, and MTU %u is still the limit for encapsulated packets\n", port,
-		       d->cfg.mtu, rte_strerror(-ret), d->cfg.mtu);
+		       "own, and MTU %u is still the limit for encapsulated packets\n",
+		       port, d->cfg.mtu, rte_strerror(-ret), d->cfg.mtu);
 }
 
 /*
@@ -107,10 +107,12 @@ static int isolate(struct glb_director *d, uint16_t port, unsigned nb_rx, const 
 	if (ret == 0) {
 		d->isolated[port] = true;
 		printf("glb-director: port %u (%s): isolated: it takes only the tables' traffic, "
-		       "the kernel keeps the rest of the link\n", port, driver);
+		       "the kernel keeps the rest of the link\n",
+		       port, driver);
 	} else if (d->cfg.flow_isolate == GLB_FLOW_ISOLATE_AUTO) {
 		printf("glb-director: port %u (%s): flow_isolate \"auto\": cannot isolate (%s): it "
-		       "takes all traffic\n", port, driver, glb_diag_first(&why));
+		       "takes all traffic\n",
+		       port, driver, glb_diag_first(&why));
 		glb_flow_clear(port, &d->flow[port]);
 		ret = 0;
 	} else {
@@ -157,8 +159,7 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 	memcpy(d->encap[port].dst_mac, d->cfg.gateway_mac, RTE_ETHER_ADDR_LEN);
 	memcpy(d->encap[port].src_ip, d->cfg.src_ip, sizeof(d->cfg.src_ip));
 	glb_encap_tmpl_init(&d->encap_tmpl[port], &d->encap[port]);
-	d->encap_tmpl[port].csum_offload =
-		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+	d->encap_tmpl[port].csum_offload = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	d->started[port] = true;
 	if (d->cfg.flow_isolate != GLB_FLOW_ISOLATE_OFF) {
 		ret = isolate(d, port, RTE_MAX(q->nb_rx, 1), info.driver_name, diag);
@@ -166,9 +167,10 @@ static int setup_port(struct glb_director *d, uint16_t port, const struct port_q
 			return ret;
 	}
 	printf("glb-director: port %u: %s, MAC " RTE_ETHER_ADDR_PRT_FMT ", encapsulating up to MTU "
-	       "%u, %u RX / %u TX queues, IPv4 checksum %s\n", port, info.driver_name,
-	       RTE_ETHER_ADDR_BYTES(&mac), d->mtu[port], RTE_MAX(q->nb_rx, 1),
-	       RTE_MAX(q->nb_tx, 1), d->encap_tmpl[port].csum_offload ? "offloaded" : "in software");
+	       "%u, %u RX / %u TX queues, IPv4 checksum %s\n",
+	       port, info.driver_name, RTE_ETHER_ADDR_BYTES(&mac), d->mtu[port],
+	       RTE_MAX(q->nb_rx, 1), RTE_MAX(q->nb_tx, 1),
+	       d->encap_tmpl[port].csum_offload ? "offloaded" : "in software");
 	return 0;
 err:
 	glb_diag_add(diag, "port %u: setup failed: %s", port, rte_strerror(-ret));
@@ -203,8 +205,10 @@ int glb_port_init(struct glb_director *d, struct glb_diag *diag)
 	count_queues(&d->cfg, q);
 	for (port = 0; port < RTE_MAX_ETHPORTS; port++) {
 		if (q[port].used && !rte_eth_dev_is_valid_port(port)) {
-			glb_diag_add(diag, "flow_paths name port %u, but DPDK has %u ports (check the "
-				     "EAL --vdev / -a arguments)", port, rte_eth_dev_count_avail());
+			glb_diag_add(diag,
+				     "flow_paths name port %u, but DPDK has %u ports (check the "
+				     "EAL --vdev / -a arguments)",
+				     port, rte_eth_dev_count_avail());
 			return -ENODEV;
 		}
 	}

@@ -63,8 +63,10 @@ static void update_flows(struct glb_director *d, const struct glb_table_file *tf
 		glb_diag_init(&diag);
 		if (glb_flow_update(port, &d->flow[port], tf, &diag) != 0) {
 			glb_stat_add(&d->flow_updates_failed, 1);
-			fprintf(stderr, "glb-director: port %u: flow rules not updated, the old ones "
-				"stay: %s\n", port, glb_diag_first(&diag));
+			fprintf(stderr,
+				"glb-director: port %u: flow rules not updated, the old ones "
+				"stay: %s\n",
+				port, glb_diag_first(&diag));
 		}
 		glb_diag_free(&diag);
 	}
@@ -102,8 +104,8 @@ int glb_reload(struct glb_director *d)
 	ctx_free(old);
 	glb_stat_add(&d->reloads_ok, 1);
 	glb_sha256_hex(fresh->file->sha256, hex);
-	printf("glb-director: table %s loaded: %u tables, sha256 %s\n",
-		d->table_path, fresh->file->num_tables, hex);
+	printf("glb-director: table %s loaded: %u tables, sha256 %s\n", d->table_path,
+	       fresh->file->num_tables, hex);
 	update_flows(d, fresh->file);
 	return 0;
 }

@@ -212,7 +212,8 @@ static int on_command(const char *cmd, const char *params, struct rte_tel_data *
 	for (i = 0; i < RTE_DIM(commands); i++) {
 		if (strcmp(cmd, commands[i].cmd) != 0)
 			continue;
-		ret = telemetry_director ? commands[i].reply(telemetry_director, params, r) : -ENODEV;
+		ret = telemetry_director ? commands[i].reply(telemetry_director, params, r) :
+					   -ENODEV;
 		break;
 	}
 	pthread_mutex_unlock(&lock);

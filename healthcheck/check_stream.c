@@ -120,9 +120,9 @@ static void read_status(struct glb_hc_checker *c, struct glb_hc_target *t)
 	switch (glb_hc_http_parse_status(p->peek, p->io, &status)) {
 	case GLB_HC_HTTP_STATUS:
 		glb_hc_checker_complete(c, t,
-					status / HTTP_STATUS_CLASS == HTTP_SUCCESS_CLASS
-						? GLB_HC_REASON_OK
-						: GLB_HC_REASON_HTTP_STATUS,
+					status / HTTP_STATUS_CLASS == HTTP_SUCCESS_CLASS ?
+						GLB_HC_REASON_OK :
+						GLB_HC_REASON_HTTP_STATUS,
 					0, status, GLB_HC_NO_ICMP);
 		break;
 	case GLB_HC_HTTP_MALFORMED:

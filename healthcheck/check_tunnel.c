@@ -115,13 +115,13 @@ void glb_hc_tunnel_start(struct glb_hc_checker *c, struct glb_hc_target *t)
 	c->seq_owner[t->probe.seq] = (uint32_t)idx + 1;
 	len = glb_hc_gue_probe_build(pkt, sizeof(pkt), encap, src, t->addr, c->echo_id,
 				     t->probe.seq);
-	if (sendto(c->udp_fd, pkt, len, MSG_NOSIGNAL, (const struct sockaddr *)&dst,
-		   sizeof(dst)) < 0) {
+	if (sendto(c->udp_fd, pkt, len, MSG_NOSIGNAL, (const struct sockaddr *)&dst, sizeof(dst)) <
+	    0) {
 		err = errno;
 		glb_hc_checker_complete(c, t,
-					err == EAGAIN || err == ENOBUFS
-						? GLB_HC_REASON_LOCAL
-						: glb_hc_checker_errno_reason(err),
+					err == EAGAIN || err == ENOBUFS ?
+						GLB_HC_REASON_LOCAL :
+						glb_hc_checker_errno_reason(err),
 					err, 0, GLB_HC_NO_ICMP);
 	}
 }
@@ -160,9 +160,9 @@ static void handle_icmp(struct glb_hc_checker *c, const uint8_t *pkt, size_t len
 		t = owner(c, &info);
 		if (t && info.port == t->port)
 			glb_hc_checker_complete(c, t,
-						info.code == ICMP_CODE_PORT_UNREACH
-							? GLB_HC_REASON_REFUSED
-							: GLB_HC_REASON_UNREACHABLE,
+						info.code == ICMP_CODE_PORT_UNREACH ?
+							GLB_HC_REASON_REFUSED :
+							GLB_HC_REASON_UNREACHABLE,
 						0, 0, info.code);
 		break;
 	case GLB_HC_ICMP_IGNORE:

@@ -15,9 +15,8 @@
  */
 #define PROBE_INDEX_BITS 24
 #define PROBE_INDEX_MASK ((1ull << PROBE_INDEX_BITS) - 1)
-_Static_assert((uint64_t)GLB_FMT_MAX_TABLES * GLB_FMT_MAX_BACKENDS * GLB_HC_TYPE_COUNT <=
-		       PROBE_INDEX_MASK,
-	       "every target index fits below the serial");
+#define MAX_TARGETS (1ull * GLB_FMT_MAX_TABLES * GLB_FMT_MAX_BACKENDS * GLB_HC_TYPE_COUNT)
+_Static_assert(MAX_TARGETS <= PROBE_INDEX_MASK, "every target index fits below the serial");
 /* Probes due within this much are sent together: fewer wake-ups, same schedule. */
 #define SEND_SLACK_NS (1 * GLB_HC_NSEC_PER_MSEC)
 #define PERCENT 100
@@ -28,8 +27,7 @@ static bool is_tunnel(enum glb_hc_type type)
 }
 
 int glb_hc_checker_init(struct glb_hc_checker *c, struct glb_hc_loop *loop,
-			struct glb_hc_stats *stats, const struct glb_hc_checker_ops *ops,
-			void *ctx)
+			struct glb_hc_stats *stats, const struct glb_hc_checker_ops *ops, void *ctx)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
@@ -72,8 +70,8 @@ void glb_hc_checker_fini(struct glb_hc_checker *c)
 	c->set = NULL;
 }
 
-int glb_hc_checker_set(struct glb_hc_checker *c, struct glb_hc_targets *set,
-		       uint32_t interval_ms, uint32_t timeout_ms)
+int glb_hc_checker_set(struct glb_hc_checker *c, struct glb_hc_targets *set, uint32_t interval_ms,
+		       uint32_t timeout_ms)
 {
 	bool tunnel = false;
 	size_t i;
@@ -104,16 +102,22 @@ int glb_hc_checker_set(struct glb_hc_checker *c, struct glb_hc_targets *set,
 enum glb_hc_reason glb_hc_checker_errno_reason(int err)
 {
 	switch (err) {
-	case 0: return GLB_HC_REASON_OK;
-	case ECONNREFUSED: return GLB_HC_REASON_REFUSED;
+	case 0:
+		return GLB_HC_REASON_OK;
+	case ECONNREFUSED:
+		return GLB_HC_REASON_REFUSED;
 	case EHOSTUNREACH:
 	case ENETUNREACH:
 	case EHOSTDOWN:
-	case ENETDOWN: return GLB_HC_REASON_UNREACHABLE;
+	case ENETDOWN:
+		return GLB_HC_REASON_UNREACHABLE;
 	case ECONNRESET:
-	case EPIPE: return GLB_HC_REASON_RESET;
-	case ETIMEDOUT: return GLB_HC_REASON_TIMEOUT;
-	default: return GLB_HC_REASON_ERROR;
+	case EPIPE:
+		return GLB_HC_REASON_RESET;
+	case ETIMEDOUT:
+		return GLB_HC_REASON_TIMEOUT;
+	default:
+		return GLB_HC_REASON_ERROR;
 	}
 }
 

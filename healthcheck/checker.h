@@ -57,8 +57,8 @@ void glb_hc_checker_fini(struct glb_hc_checker *c);
  * tunnel sockets as the set needs them.  Returns 0, or -errno when a tunnel
  * socket cannot be opened (the previous set is then kept).
  */
-int glb_hc_checker_set(struct glb_hc_checker *c, struct glb_hc_targets *set,
-		       uint32_t interval_ms, uint32_t timeout_ms);
+int glb_hc_checker_set(struct glb_hc_checker *c, struct glb_hc_targets *set, uint32_t interval_ms,
+		       uint32_t timeout_ms);
 
 /* Start a round now; with repeat, one every interval after it.  0 or -ENOMEM. */
 int glb_hc_checker_start(struct glb_hc_checker *c, bool repeat);

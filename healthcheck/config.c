@@ -35,17 +35,16 @@ static void check_distinct(struct glb_diag *d, const struct glb_hc_conf *c)
 
 	if (!c->src || !c->dst)
 		return;
-	if (strcmp(c->src, c->dst) == 0 ||
-	    (stat(c->src, &a) == 0 && stat(c->dst, &b) == 0 && a.st_dev == b.st_dev &&
-	     a.st_ino == b.st_ino))
+	if (strcmp(c->src, c->dst) == 0 || (stat(c->src, &a) == 0 && stat(c->dst, &b) == 0 &&
+					    a.st_dev == b.st_dev && a.st_ino == b.st_ino))
 		glb_diag_add(d, "forwarding_table: dst: \"%s\" is the source table itself", c->dst);
 }
 
 static void parse_conf(json_t *root, struct glb_hc_conf *c, struct glb_diag *d)
 {
-	static const char *const known[] = { "forwarding_table", "reload_command",
+	static const char *const known[] = { "forwarding_table",  "reload_command",
 					     "reload_timeout_ms", "status_file",
-					     "prometheus_file", NULL };
+					     "prometheus_file",   NULL };
 	static const char *const known_ft[] = { "src", "dst", NULL };
 	json_t *ft, *v;
 
@@ -124,7 +123,8 @@ static int parse_source_text(const char *text, size_t len, void *source, struct 
 	int ret = glb_fwd_config_parse(text, len, &out->cfg, d);
 
 	if (ret == 0 && hc->timeout_ms >= hc->interval_ms) {
-		glb_diag_add(d, "healthchecks: timeout_ms: %u must be below interval_ms (%u), "
+		glb_diag_add(d,
+			     "healthchecks: timeout_ms: %u must be below interval_ms (%u), "
 			     "so that every check ends before the next round",
 			     hc->timeout_ms, hc->interval_ms);
 		ret = -EINVAL;

@@ -43,7 +43,8 @@ static void write_status(struct glb_hc_daemon *dm)
 	ret = glb_hc_status_write(&v);
 	/* Once per failure streak: a full /run should not flood the journal. */
 	if (ret != 0 && !dm->status_failing)
-		glb_hc_log(GLB_HC_LOG_WARN, "status_failed", "file=%s error=%s", dm->conf.status_file,
+		glb_hc_log(GLB_HC_LOG_WARN, "status_failed", "file=%s error=%s",
+			   dm->conf.status_file,
 			   glb_hc_log_value(err, sizeof(err), strerror(-ret)));
 	dm->status_failing = ret != 0;
 }
@@ -148,7 +149,8 @@ static void log_diag(const struct glb_diag *d, enum glb_hc_log_level level, cons
 		glb_hc_log(GLB_HC_LOG_WARN, event, "warning=%s",
 			   glb_hc_log_value(msg, sizeof(msg), d->warns[i]));
 	for (i = 0; i < d->kept; i++)
-		glb_hc_log(level, event, "problem=%s", glb_hc_log_value(msg, sizeof(msg), d->msgs[i]));
+		glb_hc_log(level, event, "problem=%s",
+			   glb_hc_log_value(msg, sizeof(msg), d->msgs[i]));
 }
 
 /* Replace the inputs with new ones; the old ones are freed. */
@@ -195,7 +197,8 @@ static void reread(struct glb_hc_daemon *dm)
 		ret = glb_hc_checker_set(&dm->checker, set, src.cfg.hc_timing.interval_ms,
 					 src.cfg.hc_timing.timeout_ms);
 		if (ret != 0) {
-			glb_diag_add(&d, "raw ICMP socket for the gue/fou checks: %s", strerror(-ret));
+			glb_diag_add(&d, "raw ICMP socket for the gue/fou checks: %s",
+				     strerror(-ret));
 			free_set(set);
 			glb_hc_source_free(&src);
 			glb_hc_conf_free(&conf);
@@ -212,8 +215,9 @@ static void reread(struct glb_hc_daemon *dm)
 	}
 	adopt(dm, &conf, &src, set);
 	dm->stats.config_loads++;
-	glb_hc_log(GLB_HC_LOG_INFO, "config_reloaded", "source=%s tables=%u backends=%zu checks=%zu",
-		   dm->conf.src, dm->set->ntables, dm->set->nbackends, dm->set->n);
+	glb_hc_log(GLB_HC_LOG_INFO, "config_reloaded",
+		   "source=%s tables=%u backends=%zu checks=%zu", dm->conf.src, dm->set->ntables,
+		   dm->set->nbackends, dm->set->n);
 	if (glb_hc_checker_start(&dm->checker, true) != 0)
 		dm->checker.error = -ENOMEM;
 	/* Checks already known give an answer now; new ones wait for their first result. */

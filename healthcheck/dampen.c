@@ -4,9 +4,12 @@
 const char *glb_hc_health_name(enum glb_hc_health h)
 {
 	switch (h) {
-	case GLB_HC_HEALTH_UP: return "up";
-	case GLB_HC_HEALTH_DOWN: return "down";
-	case GLB_HC_HEALTH_UNKNOWN: break;
+	case GLB_HC_HEALTH_UP:
+		return "up";
+	case GLB_HC_HEALTH_DOWN:
+		return "down";
+	case GLB_HC_HEALTH_UNKNOWN:
+		break;
 	}
 	return "unknown";
 }

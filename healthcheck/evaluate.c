@@ -27,8 +27,8 @@ void glb_hc_evaluate_result(struct glb_hc_daemon *dm, struct glb_hc_target *t)
 	inet_ntop(AF_INET, t->addr, ip, sizeof(ip));
 	glb_hc_log_value(whyq, sizeof(whyq), glb_hc_result_describe(&t->last, why, sizeof(why)));
 	check_fields(t, check, sizeof(check));
-	glb_hc_log(GLB_HC_LOG_DEBUG, "check_result", "backend=%s %s result=%s ms=%.1f detail=%s", ip,
-		   check, glb_hc_reason_name(t->last.reason),
+	glb_hc_log(GLB_HC_LOG_DEBUG, "check_result", "backend=%s %s result=%s ms=%.1f detail=%s",
+		   ip, check, glb_hc_reason_name(t->last.reason),
 		   (double)t->last.latency_ns / GLB_HC_NSEC_PER_MSEC, whyq);
 	if (!glb_hc_dampen_step(&t->damp, ok, dm->src.cfg.hc_timing.trigger))
 		return;
@@ -118,7 +118,7 @@ static void log_backend(struct glb_hc_daemon *dm, const struct glb_hc_backend *b
 		   b->evaluated ? (b->healthy_out ? "up" : "down") : "unknown", out ? "up" : "down",
 		   checks ? "up" : "down", out && !checks ? "true" : "false",
 		   glb_hc_log_value(quoted, sizeof(quoted),
-					down_checks(dm, b, reason, sizeof(reason))));
+				    down_checks(dm, b, reason, sizeof(reason))));
 }
 
 static void update_backend(struct glb_hc_daemon *dm, struct glb_hc_backend *b, bool out)
@@ -177,9 +177,9 @@ static void evaluate_table(struct glb_hc_daemon *dm, uint32_t t)
 
 		fo[i].participates = b->participates;
 		fo[i].checked = b->ntargets > 0;
-		fo[i].healthy = b->ntargets
-					? glb_hc_backend_health(dm->set, b) == GLB_HC_HEALTH_UP
-					: b->src_healthy;
+		fo[i].healthy = b->ntargets ?
+					glb_hc_backend_health(dm->set, b) == GLB_HC_HEALTH_UP :
+					b->src_healthy;
 	}
 	failed_open = glb_hc_failopen_apply(fo, n);
 	log_fail_open(dm, t, failed_open, n);
@@ -203,8 +203,10 @@ static void summarize(struct glb_hc_daemon *dm, const char *event)
 	}
 	for (i = 0; i < dm->set->ntables; i++)
 		open += dm->set->table_failed_open[i];
-	glb_hc_log(GLB_HC_LOG_INFO, event, "file=%s backends_up=%zu backends_down=%zu "
-		   "tables_failed_open=%zu", dm->conf.dst, up, down, open);
+	glb_hc_log(GLB_HC_LOG_INFO, event,
+		   "file=%s backends_up=%zu backends_down=%zu "
+		   "tables_failed_open=%zu",
+		   dm->conf.dst, up, down, open);
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%zu checked backends up, %zu down%s", up, down,
 		 open ? ", a table FAILED OPEN" : "");
 	glb_hc_notify(msg);
@@ -242,8 +244,9 @@ static void write_output(struct glb_hc_daemon *dm)
 	if (ret != 0) {
 		/* Still dirty: the next round tries again, logged loudly only the first time. */
 		dm->stats.output_write_failures++;
-		glb_hc_log(dm->output_failing ? GLB_HC_LOG_DEBUG : GLB_HC_LOG_ERROR, "output_failed",
-			   "file=%s error=%s msg=\"retrying every round\"", dm->conf.dst,
+		glb_hc_log(dm->output_failing ? GLB_HC_LOG_DEBUG : GLB_HC_LOG_ERROR,
+			   "output_failed", "file=%s error=%s msg=\"retrying every round\"",
+			   dm->conf.dst,
 			   glb_hc_log_value(err, sizeof(err), glb_atomic_strerror(ret)));
 		dm->output_failing = true;
 		free(text);

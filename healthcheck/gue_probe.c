@@ -63,7 +63,7 @@ size_t glb_hc_gue_probe_build(uint8_t *buf, size_t cap, enum glb_hc_encap encap,
 	glb_put16(ip + IPV4_CSUM_OFF, glb_csum_compute(ip, IPV4_MIN_HDR_LEN));
 	icmp = p;
 	p = glb_put8(p, ICMP_TYPE_ECHO_REQUEST);
-	p = glb_put8(p, 0); /* code */
+	p = glb_put8(p, 0);  /* code */
 	p = glb_put16(p, 0); /* checksum, below */
 	p = glb_put16(p, echo_id);
 	p = glb_put16(p, echo_seq);
@@ -111,7 +111,8 @@ static enum glb_hc_icmp_kind parse_quoted(const uint8_t *pkt, size_t len, size_t
 		return GLB_HC_ICMP_IGNORE;
 	/* The quote must reach the inner echo's id and sequence (Linux quotes 548 bytes). */
 	icmp = view(pkt, len, off + inner_ihl, ICMP_HDR_LEN);
-	if (!icmp || icmp[0] != ICMP_TYPE_ECHO_REQUEST || glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
+	if (!icmp || icmp[0] != ICMP_TYPE_ECHO_REQUEST ||
+	    glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
 		return GLB_HC_ICMP_IGNORE;
 	memcpy(info->addr, ip + IPV4_DST_OFF, 4);
 	info->port = glb_rd_be16(udp + L4_DPORT_OFF);
@@ -135,7 +136,8 @@ enum glb_hc_icmp_kind glb_hc_gue_probe_parse(const uint8_t *pkt, size_t len, uin
 		info->code = icmp[1];
 		return parse_quoted(pkt, len, ihl + ICMP_HDR_LEN, echo_id, info);
 	}
-	if (icmp[0] != ICMP_TYPE_ECHO_REPLY || icmp[1] != 0 || glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
+	if (icmp[0] != ICMP_TYPE_ECHO_REPLY || icmp[1] != 0 ||
+	    glb_rd_be16(icmp + ICMP_ECHO_ID_OFF) != echo_id)
 		return GLB_HC_ICMP_IGNORE;
 	memcpy(info->addr, pkt + IPV4_SRC_OFF, 4);
 	info->seq = glb_rd_be16(icmp + ICMP_ECHO_SEQ_OFF);

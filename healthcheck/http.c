@@ -13,7 +13,8 @@
 static const char status_shape[] = "HTTP/d.d ddd";
 #define STATUS_SHAPE_LEN (sizeof(status_shape) - 1)
 #define STATUS_CODE_OFF 9
-_Static_assert(STATUS_SHAPE_LEN + 1 == GLB_HC_HTTP_STATUS_PEEK, "peek covers the code and one more");
+_Static_assert(STATUS_SHAPE_LEN + 1 == GLB_HC_HTTP_STATUS_PEEK,
+	       "peek covers the code and one more");
 
 size_t glb_hc_http_request(char *buf, size_t cap, const uint8_t addr[4], uint16_t port,
 			   const char *uri)

@@ -167,7 +167,8 @@ int glb_hc_loop_timer(struct glb_hc_loop *l, uint64_t when, glb_hc_timer_fn *fn,
 		l->heap = h;
 		l->cap = cap;
 	}
-	l->heap[l->n] = (struct glb_hc_timer){ .when = when, .fn = fn, .arg = arg, .cookie = cookie };
+	l->heap[l->n] =
+		(struct glb_hc_timer){ .when = when, .fn = fn, .arg = arg, .cookie = cookie };
 	heap_up(l->heap, l->n++);
 	return 0;
 }

@@ -39,9 +39,9 @@ static const char usage[] =
 	"  {\"forwarding_table\": {\"src\": SOURCE.json, \"dst\": CHECKED.json},\n"
 	"   \"reload_command\": \"glb-director-cli build-config CHECKED.json TABLE.bin &&\n"
 	"                      systemctl reload glb-director\"}\n"
-	"and optionally \"reload_timeout_ms\" (default 60000), \"status_file\" (default\n"
-	GLB_HC_DEFAULT_STATUS_FILE ") and \"prometheus_file\" (default\n"
-	GLB_HC_DEFAULT_PROMETHEUS_FILE ", for node_exporter's textfile collector).\n"
+	"and optionally \"reload_timeout_ms\" (default 60000), \"status_file\" (default\n" GLB_HC_DEFAULT_STATUS_FILE
+	") and \"prometheus_file\" (default\n" GLB_HC_DEFAULT_PROMETHEUS_FILE
+	", for node_exporter's textfile collector).\n"
 	"\n"
 	"The source table's top-level \"healthchecks\" block sets interval_ms (default\n"
 	"2000), timeout_ms (default 1000, below interval_ms) and trigger (default 3).\n"
@@ -162,17 +162,39 @@ static int parse_args(int argc, char **argv, struct options *o)
 	*o = (struct options){ .config = GLB_HC_DEFAULT_CONFIG, .format = GLB_HC_STATUS_TEXT };
 	while (!bad && (c = getopt_long(argc, argv, "c:t:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 't': o->table = optarg; break;
-		case 'v': o->verbose = true; break;
-		case OPT_ONCE: bad = set_mode(o, MODE_ONCE); break;
-		case OPT_STATUS: bad = set_mode(o, MODE_STATUS); break;
-		case OPT_CHECK: bad = set_mode(o, MODE_CHECK); break;
-		case OPT_PROMETHEUS: bad = set_format(o, GLB_HC_STATUS_PROMETHEUS); break;
-		case OPT_JSON: bad = set_format(o, GLB_HC_STATUS_JSON); break;
-		case 'h': fputs(usage, stdout); return 1;
-		case OPT_VERSION: printf(PROG " %s\n", GLB_VERSION); return 1;
-		default: bad = -1; break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 't':
+			o->table = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_ONCE:
+			bad = set_mode(o, MODE_ONCE);
+			break;
+		case OPT_STATUS:
+			bad = set_mode(o, MODE_STATUS);
+			break;
+		case OPT_CHECK:
+			bad = set_mode(o, MODE_CHECK);
+			break;
+		case OPT_PROMETHEUS:
+			bad = set_format(o, GLB_HC_STATUS_PROMETHEUS);
+			break;
+		case OPT_JSON:
+			bad = set_format(o, GLB_HC_STATUS_JSON);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case OPT_VERSION:
+			printf(PROG " %s\n", GLB_VERSION);
+			return 1;
+		default:
+			bad = -1;
+			break;
 		}
 	}
 	if (!bad && optind < argc) {
@@ -267,7 +289,9 @@ static int run_checks(const struct options *o)
 	/* A log reader that goes away must not kill the daemon (probes use MSG_NOSIGNAL). */
 	signal(SIGPIPE, SIG_IGN);
 	/* --once prints its table; its log shows only what is wrong, unless -v. */
-	glb_hc_log_set_level(o->verbose ? GLB_HC_LOG_DEBUG : once ? GLB_HC_LOG_WARN : GLB_HC_LOG_INFO);
+	glb_hc_log_set_level(o->verbose ? GLB_HC_LOG_DEBUG :
+			     once       ? GLB_HC_LOG_WARN :
+					  GLB_HC_LOG_INFO);
 	raise_fd_limit();
 	glb_diag_init(&d);
 	ret = glb_hc_daemon_init(&dm, o->config, o->table, once, &d);
@@ -292,10 +316,13 @@ int main(int argc, char **argv)
 	if (parsed != 0)
 		return parsed > 0 ? GLB_EXIT_OK : GLB_EXIT_USAGE;
 	switch (o.mode) {
-	case MODE_STATUS: return run_status(&o);
-	case MODE_CHECK: return run_check(&o);
+	case MODE_STATUS:
+		return run_status(&o);
+	case MODE_CHECK:
+		return run_check(&o);
 	case MODE_ONCE:
-	case MODE_DAEMON: break;
+	case MODE_DAEMON:
+		break;
 	}
 	return run_checks(&o);
 }

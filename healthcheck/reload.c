@@ -131,8 +131,9 @@ static void report(struct glb_hc_reloader *r, int status)
 		glb_hc_log(GLB_HC_LOG_INFO, "reload_done", "pid=%d ms=%lu", (int)r->pid, ms);
 	} else if (WIFEXITED(status)) {
 		r->stats->reloads_failed++;
-		glb_hc_log(GLB_HC_LOG_ERROR, "reload_failed", "pid=%d exit_status=%d ms=%lu command=%s",
-			   (int)r->pid, WEXITSTATUS(status), ms, cmd);
+		glb_hc_log(GLB_HC_LOG_ERROR, "reload_failed",
+			   "pid=%d exit_status=%d ms=%lu command=%s", (int)r->pid,
+			   WEXITSTATUS(status), ms, cmd);
 	} else {
 		r->stats->reloads_failed++;
 		glb_hc_log(GLB_HC_LOG_ERROR, "reload_failed", "pid=%d signal=%d ms=%lu command=%s",

@@ -26,9 +26,11 @@ static void print_backend(const struct glb_hc_daemon *dm, const struct glb_hc_ba
 
 	inet_ntop(AF_INET, b->addr, ip, sizeof(ip));
 	if (!b->ntargets) {
-		fprintf(out, "%-*s %-15s %-6s %-*s %-6s %9s  not checked: \"healthy\": %s in the "
-			"source\n", NAME_WIDTH, table, ip, b->src_healthy ? "up" : "down",
-			CHECK_WIDTH, "-", "-", "-", b->src_healthy ? "true" : "false");
+		fprintf(out,
+			"%-*s %-15s %-6s %-*s %-6s %9s  not checked: \"healthy\": %s in the "
+			"source\n",
+			NAME_WIDTH, table, ip, b->src_healthy ? "up" : "down", CHECK_WIDTH, "-",
+			"-", "-", b->src_healthy ? "true" : "false");
 		return;
 	}
 	for (i = 0; i < b->ntargets; i++) {
@@ -49,8 +51,8 @@ bool glb_hc_report_once(const struct glb_hc_daemon *dm, FILE *out)
 	size_t up = 0, down = 0, unchecked = 0, i;
 	char table[LABEL_MAX];
 
-	fprintf(out, "%-*s %-15s %-6s %-*s %-6s %9s  %s\n", NAME_WIDTH, "TABLE", "BACKEND", "HEALTH",
-		CHECK_WIDTH, "CHECK", "RESULT", "MS", "DETAIL");
+	fprintf(out, "%-*s %-15s %-6s %-*s %-6s %9s  %s\n", NAME_WIDTH, "TABLE", "BACKEND",
+		"HEALTH", CHECK_WIDTH, "CHECK", "RESULT", "MS", "DETAIL");
 	for (i = 0; i < dm->set->nbackends; i++) {
 		const struct glb_hc_backend *b = &dm->set->backends[i];
 		bool healthy = glb_hc_backend_health(dm->set, b) == GLB_HC_HEALTH_UP;

@@ -64,7 +64,8 @@ static void put_counters(FILE *out, const struct glb_hc_stats *s)
 				glb_hc_reason_name(reason), s->results[type][reason]);
 		fputc('}', out);
 	}
-	fprintf(out, "},\n \"check_transitions\": {\"up\": %" PRIu64 ", \"down\": %" PRIu64 "},"
+	fprintf(out,
+		"},\n \"check_transitions\": {\"up\": %" PRIu64 ", \"down\": %" PRIu64 "},"
 		" \"backend_transitions\": {\"up\": %" PRIu64 ", \"down\": %" PRIu64 "},\n"
 		" \"rounds\": %" PRIu64 ", \"rounds_skipped\": %" PRIu64 ","
 		" \"output_writes\": {\"ok\": %" PRIu64 ", \"failed\": %" PRIu64 "},\n"
@@ -72,8 +73,8 @@ static void put_counters(FILE *out, const struct glb_hc_stats *s)
 		", \"skipped\": %" PRIu64 "},"
 		" \"config_reloads\": {\"ok\": %" PRIu64 ", \"failed\": %" PRIu64 "},\n"
 		" \"fail_open_events\": %" PRIu64 ","
-		" \"icmp\": {\"received\": %" PRIu64 ", \"ignored\": %" PRIu64 ", \"late\": %" PRIu64
-		"}},\n",
+		" \"icmp\": {\"received\": %" PRIu64 ", \"ignored\": %" PRIu64
+		", \"late\": %" PRIu64 "}},\n",
 		s->check_to_up, s->check_to_down, s->backend_to_up, s->backend_to_down, s->rounds,
 		s->rounds_skipped, s->output_writes, s->output_write_failures, s->reloads_ok,
 		s->reloads_failed, s->reloads_timed_out, s->reloads_skipped, s->config_loads,
@@ -85,8 +86,10 @@ static void put_timing(FILE *out, const struct glb_hc_status_view *v)
 {
 	const struct glb_hc_stats *s = v->stats;
 
-	fprintf(out, "\"timing\": {\"timeout_late_max_ms\": %.3f, \"timeouts_late\": %" PRIu64
-		", \"send_late_max_ms\": %.3f, \"sends_late\": %" PRIu64 ", \"last_round_ms\": %.3f,"
+	fprintf(out,
+		"\"timing\": {\"timeout_late_max_ms\": %.3f, \"timeouts_late\": %" PRIu64
+		", \"send_late_max_ms\": %.3f, \"sends_late\": %" PRIu64
+		", \"last_round_ms\": %.3f,"
 		" \"timer_late_max_ms\": %.3f},\n",
 		ns_to_ms(s->timeout_late_max_ns), s->timeouts_late, ns_to_ms(s->send_late_max_ns),
 		s->sends_late, ns_to_ms(s->last_round_ns), ns_to_ms(v->timer_late_max_ns));
@@ -100,7 +103,8 @@ static void put_target(FILE *out, const struct glb_hc_target *t)
 	fprintf(out, "{\"backend\": \"%s\", \"check\": \"%s\", \"port\": %u, \"uri\": ", ip,
 		glb_hc_type_name(t->type), t->port);
 	put_str(out, t->uri);
-	fprintf(out, ", \"state\": \"%s\", \"results\": %" PRIu64 ", \"last\": \"%s\", \"detail\": ",
+	fprintf(out,
+		", \"state\": \"%s\", \"results\": %" PRIu64 ", \"last\": \"%s\", \"detail\": ",
 		glb_hc_health_name(t->damp.state), t->results,
 		t->results ? glb_hc_reason_name(t->last.reason) : "none");
 	put_str(out, t->results ? glb_hc_result_describe(&t->last, why, sizeof(why)) : "");
@@ -117,17 +121,19 @@ static const char *backend_healthy(const struct glb_hc_backend *b)
 }
 
 static void put_backend(FILE *out, const struct glb_hc_status_view *v,
-			 const struct glb_hc_backend *b)
+			const struct glb_hc_backend *b)
 {
 	const struct glb_cfg_backend *cb = &v->cfg->tables[b->table].backends[b->index];
 	char ip[INET_ADDRSTRLEN];
 	uint8_t i;
 
 	inet_ntop(AF_INET, b->addr, ip, sizeof(ip));
-	fprintf(out, "{\"ip\": \"%s\", \"state\": \"%s\", \"healthy\": %s, \"checked\": %s,"
+	fprintf(out,
+		"{\"ip\": \"%s\", \"state\": \"%s\", \"healthy\": %s, \"checked\": %s,"
 		" \"checks_healthy\": %s, \"checks\": [",
 		ip, glb_backend_state_name(cb->state), backend_healthy(b),
-		b->ntargets ? "true" : "false", b->evaluated && b->healthy_checks ? "true" : "false");
+		b->ntargets ? "true" : "false",
+		b->evaluated && b->healthy_checks ? "true" : "false");
 	for (i = 0; i < b->ntargets; i++)
 		fprintf(out, "%s%u", i ? ", " : "", b->targets[i]);
 	fputs("]}", out);
@@ -157,7 +163,8 @@ static void status_json(FILE *out, const struct glb_hc_status_view *v)
 	const struct glb_cfg_hc_timing *hc = &v->cfg->hc_timing;
 	size_t i;
 
-	fprintf(out, "{\"version\": %d, \"pid\": %d, \"started\": %" PRIu64 ", \"updated\": %lld,\n",
+	fprintf(out,
+		"{\"version\": %d, \"pid\": %d, \"started\": %" PRIu64 ", \"updated\": %lld,\n",
 		GLB_HC_STATUS_VERSION, (int)getpid(), v->started_unix, (long long)time(NULL));
 	fputs("\"config\": ", out);
 	put_str(out, v->config_path);
@@ -165,9 +172,10 @@ static void status_json(FILE *out, const struct glb_hc_status_view *v)
 	put_str(out, v->conf->src);
 	fputs(", \"output\": ", out);
 	put_str(out, v->conf->dst);
-	fprintf(out, ", \"ready\": %s,\n\"timing_config\": {\"interval_ms\": %u, \"timeout_ms\": %u,"
-		" \"trigger\": %u},\n", v->ready ? "true" : "false", hc->interval_ms, hc->timeout_ms,
-		hc->trigger);
+	fprintf(out,
+		", \"ready\": %s,\n\"timing_config\": {\"interval_ms\": %u, \"timeout_ms\": %u,"
+		" \"trigger\": %u},\n",
+		v->ready ? "true" : "false", hc->interval_ms, hc->timeout_ms, hc->trigger);
 	put_counters(out, v->stats);
 	put_timing(out, v);
 	fputs("\"targets\": [", out);
@@ -196,8 +204,8 @@ static void prom_label(FILE *out, const char *s)
 
 static void prom_head(FILE *out, const char *name, const char *type, const char *help)
 {
-	fprintf(out, "# HELP " PROM_PREFIX "%s %s\n# TYPE " PROM_PREFIX "%s %s\n", name, help,
-		name, type);
+	fprintf(out, "# HELP " PROM_PREFIX "%s %s\n# TYPE " PROM_PREFIX "%s %s\n", name, help, name,
+		type);
 }
 
 static void prom_value(FILE *out, const char *name, const char *type, uint64_t value,
@@ -238,30 +246,34 @@ static void prom_checks(FILE *out, const struct glb_hc_stats *s)
 	for (type = 0; type < GLB_HC_TYPE_COUNT; type++)
 		fprintf(out, PROM_PREFIX "checks_sent_total{check=\"%s\"} %" PRIu64 "\n",
 			glb_hc_type_name(type), s->sent[type]);
-	prom_head(out, "check_results_total", "counter", "Probe results, by check type and result.");
+	prom_head(out, "check_results_total", "counter",
+		  "Probe results, by check type and result.");
 	for (type = 0; type < GLB_HC_TYPE_COUNT; type++)
 		for (reason = 0; reason < GLB_HC_REASON_COUNT; reason++)
 			fprintf(out,
-				PROM_PREFIX "check_results_total{check=\"%s\",result=\"%s\"} %" PRIu64
-					    "\n",
+				PROM_PREFIX
+				"check_results_total{check=\"%s\",result=\"%s\"} %" PRIu64 "\n",
 				glb_hc_type_name(type), glb_hc_reason_name(reason),
 				s->results[type][reason]);
 }
 
 static void prom_counters(FILE *out, const struct glb_hc_stats *s)
 {
-	const struct prom_pair checks[] = { { s->check_to_up, "up" }, { s->check_to_down, "down" } };
+	const struct prom_pair checks[] = { { s->check_to_up, "up" },
+					    { s->check_to_down, "down" } };
 	const struct prom_pair backends[] = { { s->backend_to_up, "up" },
 					      { s->backend_to_down, "down" } };
 	const struct prom_pair writes[] = { { s->output_writes, "ok" },
 					    { s->output_write_failures, "failed" } };
-	const struct prom_pair reloads[] = { { s->reloads_ok, "ok" }, { s->reloads_failed, "failed" },
+	const struct prom_pair reloads[] = { { s->reloads_ok, "ok" },
+					     { s->reloads_failed, "failed" },
 					     { s->reloads_timed_out, "timeout" },
 					     { s->reloads_skipped, "skipped" } };
 	const struct prom_pair configs[] = { { s->config_loads, "ok" },
 					     { s->config_load_failures, "failed" } };
 	const struct prom_pair icmp[] = { { s->icmp_received, "received" },
-					  { s->icmp_ignored, "ignored" }, { s->icmp_late, "late" } };
+					  { s->icmp_ignored, "ignored" },
+					  { s->icmp_late, "late" } };
 
 	prom_checks(out, s);
 	prom_labelled(out, "check_transitions_total", "to", checks, GLB_ARRAY_SIZE(checks),
@@ -312,7 +324,8 @@ static void prom_health(FILE *out, const struct glb_hc_status_view *v)
 		inet_ntop(AF_INET, b->addr, ip, sizeof(ip));
 		fputs(PROM_PREFIX "backend_healthy{table=\"", out);
 		prom_label(out, v->cfg->tables[b->table].name);
-		fprintf(out, "\",backend=\"%s\"} %d\n", ip, strcmp(backend_healthy(b), "true") == 0);
+		fprintf(out, "\",backend=\"%s\"} %d\n", ip,
+			strcmp(backend_healthy(b), "true") == 0);
 	}
 	prom_head(out, "table_failed_open", "gauge", "1 while a table fails open.");
 	for (i = 0; i < v->set->ntables; i++) {
@@ -320,13 +333,14 @@ static void prom_health(FILE *out, const struct glb_hc_status_view *v)
 		prom_label(out, v->cfg->tables[i].name);
 		fprintf(out, "\"} %d\n", v->set->table_failed_open[i]);
 	}
-	prom_head(out, "check_up", "gauge", "Dampened state of each check (1 up, 0 down or unknown).");
+	prom_head(out, "check_up", "gauge",
+		  "Dampened state of each check (1 up, 0 down or unknown).");
 	for (i = 0; i < v->set->n; i++) {
 		const struct glb_hc_target *t = &v->set->v[i];
 
 		inet_ntop(AF_INET, t->addr, ip, sizeof(ip));
-		fprintf(out, PROM_PREFIX "check_up{backend=\"%s\",check=\"%s\",port=\"%u\"} %d\n", ip,
-			glb_hc_type_name(t->type), t->port, t->damp.state == GLB_HC_HEALTH_UP);
+		fprintf(out, PROM_PREFIX "check_up{backend=\"%s\",check=\"%s\",port=\"%u\"} %d\n",
+			ip, glb_hc_type_name(t->type), t->port, t->damp.state == GLB_HC_HEALTH_UP);
 	}
 }
 
@@ -437,38 +451,44 @@ static void render_text(json_t *status, FILE *out)
 	json_t *table, *b;
 	size_t i, j;
 
-	fprintf(out, "glb-healthcheck pid %lld (%s), status written %llds ago%s\n",
-		(long long)pid, pid > 0 && kill((pid_t)pid, 0) == 0 ? "running" : "not running",
+	fprintf(out, "glb-healthcheck pid %lld (%s), status written %llds ago%s\n", (long long)pid,
+		pid > 0 && kill((pid_t)pid, 0) == 0 ? "running" : "not running",
 		(long long)(time(NULL) - num(status, "updated")),
 		json_is_true(json_object_get(status, "ready")) ? "" : ", first round not complete");
 	fprintf(out, "source %s -> %s\n", str(status, "source"), str(status, "output"));
-	fprintf(out, "interval %lld ms, timeout %lld ms, trigger %lld; %lld rounds (%lld skipped)\n",
+	fprintf(out,
+		"interval %lld ms, timeout %lld ms, trigger %lld; %lld rounds (%lld skipped)\n",
 		(long long)num(status, "timing_config.interval_ms"),
 		(long long)num(status, "timing_config.timeout_ms"),
 		(long long)num(status, "timing_config.trigger"), (long long)num(c, "rounds"),
 		(long long)num(c, "rounds_skipped"));
 	json_array_foreach(json_object_get(status, "tables"), i, table) {
 		fprintf(out, "table %zu \"%s\"%s\n", i, str(table, "name"),
-			json_is_true(json_object_get(table, "failed_open"))
-				? ": FAILED OPEN (every backend down: all written up)"
-				: "");
+			json_is_true(json_object_get(table, "failed_open")) ?
+				": FAILED OPEN (every backend down: all written up)" :
+				"");
 		json_array_foreach(json_object_get(table, "backends"), j, b)
 			text_backend(out, status, b);
 	}
 	fprintf(out, "checks sent: gue %lld, fou %lld, http %lld, tcp %lld\n",
 		(long long)num(c, "checks_sent.gue"), (long long)num(c, "checks_sent.fou"),
 		(long long)num(c, "checks_sent.http"), (long long)num(c, "checks_sent.tcp"));
-	fprintf(out, "transitions: checks %lld up / %lld down, backends %lld up / %lld down; "
+	fprintf(out,
+		"transitions: checks %lld up / %lld down, backends %lld up / %lld down; "
 		"fail open %lld\n",
-		(long long)num(c, "check_transitions.up"), (long long)num(c, "check_transitions.down"),
+		(long long)num(c, "check_transitions.up"),
+		(long long)num(c, "check_transitions.down"),
 		(long long)num(c, "backend_transitions.up"),
-		(long long)num(c, "backend_transitions.down"), (long long)num(c, "fail_open_events"));
-	fprintf(out, "output writes %lld (%lld failed); reloads %lld ok, %lld failed, %lld timed out, "
+		(long long)num(c, "backend_transitions.down"),
+		(long long)num(c, "fail_open_events"));
+	fprintf(out,
+		"output writes %lld (%lld failed); reloads %lld ok, %lld failed, %lld timed out, "
 		"%lld skipped\n",
 		(long long)num(c, "output_writes.ok"), (long long)num(c, "output_writes.failed"),
 		(long long)num(c, "reloads.ok"), (long long)num(c, "reloads.failed"),
 		(long long)num(c, "reloads.timeout"), (long long)num(c, "reloads.skipped"));
-	fprintf(out, "timing: timeouts at most %.1f ms late (%lld over 10%%), sends at most %.1f ms "
+	fprintf(out,
+		"timing: timeouts at most %.1f ms late (%lld over 10%%), sends at most %.1f ms "
 		"late, last round %.0f ms\n",
 		json_number_value(json_object_get(t, "timeout_late_max_ms")),
 		(long long)num(t, "timeouts_late"),
@@ -476,19 +496,19 @@ static void render_text(json_t *status, FILE *out)
 		json_number_value(json_object_get(t, "last_round_ms")));
 }
 
-int glb_hc_status_print(const struct glb_hc_conf *conf, enum glb_hc_status_format fmt,
-			FILE *out, struct glb_diag *d)
+int glb_hc_status_print(const struct glb_hc_conf *conf, enum glb_hc_status_format fmt, FILE *out,
+			struct glb_diag *d)
 {
-	const char *path = fmt == GLB_HC_STATUS_PROMETHEUS ? conf->prometheus_file
-							   : conf->status_file;
+	const char *path = fmt == GLB_HC_STATUS_PROMETHEUS ? conf->prometheus_file :
+							     conf->status_file;
 	char *text = NULL;
 	size_t len = 0;
 	json_t *status;
 	int ret = glb_json_read_file(path, &text, &len);
 
 	if (ret != 0) {
-		glb_diag_add(d, "%s: %s (is glb-healthcheck running with this configuration?)", path,
-			     strerror(-ret));
+		glb_diag_add(d, "%s: %s (is glb-healthcheck running with this configuration?)",
+			     path, strerror(-ret));
 		return ret;
 	}
 	if (fmt != GLB_HC_STATUS_TEXT) {

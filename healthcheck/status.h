@@ -42,7 +42,7 @@ enum glb_hc_status_format {
 /* Write status_file and prometheus_file.  0 or -errno. */
 int glb_hc_status_write(const struct glb_hc_status_view *v);
 /* Print the files of a running daemon.  0, -errno, or -EINVAL (not a status file: in d). */
-int glb_hc_status_print(const struct glb_hc_conf *conf, enum glb_hc_status_format fmt,
-			FILE *out, struct glb_diag *d);
+int glb_hc_status_print(const struct glb_hc_conf *conf, enum glb_hc_status_format fmt, FILE *out,
+			struct glb_diag *d);
 
 #endif

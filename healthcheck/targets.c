@@ -29,7 +29,10 @@ static const char *const unreach_names[] = {
 static const char no_uri[] = "";
 
 static const char *const type_names[GLB_HC_TYPE_COUNT] = {
-	[GLB_HC_GUE] = "gue", [GLB_HC_FOU] = "fou", [GLB_HC_HTTP] = "http", [GLB_HC_TCP] = "tcp",
+	[GLB_HC_GUE] = "gue",
+	[GLB_HC_FOU] = "fou",
+	[GLB_HC_HTTP] = "http",
+	[GLB_HC_TCP] = "tcp",
 };
 
 static const char *const reason_names[GLB_HC_REASON_COUNT] = {

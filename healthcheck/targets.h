@@ -56,9 +56,9 @@ struct glb_hc_probe {
 	int fd;
 	uint64_t id; /* 0: none in flight; else unique, low bits = target index */
 	uint64_t sent_ns;
-	uint16_t seq;   /* tunnel checks: the echo sequence */
-	uint8_t phase;  /* stream checks: enum in check_stream.c */
-	uint16_t io;    /* stream checks: request bytes sent / status bytes read */
+	uint16_t seq;  /* tunnel checks: the echo sequence */
+	uint8_t phase; /* stream checks: enum in check_stream.c */
+	uint16_t io;   /* stream checks: request bytes sent / status bytes read */
 	char peek[GLB_HC_HTTP_STATUS_PEEK];
 };
 

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 /* The ::ffff:0:0/96 prefix of IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2). */
-static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 void glb_pd_addr_set(struct glb_pd_addr *a, int family, const void *bytes)
 {

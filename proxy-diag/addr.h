@@ -22,7 +22,7 @@
 
 struct glb_pd_addr {
 	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t b[16];	/* network order; IPv4 in b[0..3], the rest zero */
+	uint8_t b[16];  /* network order; IPv4 in b[0..3], the rest zero */
 };
 
 struct glb_pd_vip {
@@ -32,7 +32,7 @@ struct glb_pd_vip {
 
 struct glb_pd_prefix {
 	struct glb_pd_addr addr; /* host bits cleared */
-	uint8_t len;		 /* 0-32 or 0-128 */
+	uint8_t len;             /* 0-32 or 0-128 */
 };
 
 /* "192.0.2.10", "192.0.2.10:80", "2001:db8::10", "[2001:db8::10]:443".

@@ -84,7 +84,7 @@ int glb_pd_config_read_defaults(const char *path, char *value, size_t len)
 
 int glb_pd_config_check_local(const struct glb_pd_addr *a)
 {
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 	int fd, ret = 0;
 

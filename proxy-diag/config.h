@@ -12,7 +12,7 @@
 #include "addr.h"
 
 #define GLB_PD_DEFAULTS_FILE "/etc/default/glb-proxy"
-#define GLB_PD_VIPS_VAR	     "GLB_PROXY_VIPS"
+#define GLB_PD_VIPS_VAR "GLB_PROXY_VIPS"
 
 struct glb_pd_vips {
 	struct glb_pd_vip v[GLB_PD_MAX_VIPS];

@@ -6,9 +6,9 @@
 #include <string.h>
 
 static const char *const sort_names[] = {
-    [GLB_PD_SORT_RETRANS] = "retrans",
-    [GLB_PD_SORT_SENDQ] = "sendq",
-    [GLB_PD_SORT_RTT] = "rtt",
+	[GLB_PD_SORT_RETRANS] = "retrans",
+	[GLB_PD_SORT_SENDQ] = "sendq",
+	[GLB_PD_SORT_RTT] = "rtt",
 };
 
 int glb_pd_sort_parse(const char *text, enum glb_pd_sort *out)
@@ -51,7 +51,9 @@ static int by_key(const struct glb_pd_conn *a, const struct glb_pd_conn *b, enum
 		if (!c)
 			c = worse_first(a->info.unacked, b->info.unacked);
 		break;
-	case GLB_PD_SORT_RTT: c = worse_first(a->info.rtt_us, b->info.rtt_us); break;
+	case GLB_PD_SORT_RTT:
+		c = worse_first(a->info.rtt_us, b->info.rtt_us);
+		break;
 	}
 	return c;
 }

@@ -6,16 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NETSTAT_PATH  "/proc/thread-self/net/netstat"
+#define NETSTAT_PATH "/proc/thread-self/net/netstat"
 #define REDIRECT_PATH "/proc/thread-self/net/glb_redirect_stats"
 /* /proc/net/netstat is about 4 KiB; glb_redirect_stats under 1 KiB. */
 #define PROC_FILE_MAX (64u * 1024u)
 
 const char *const glb_pd_tcpext_names[GLB_PD_TCPEXT_NUM] = {
-    [GLB_PD_LISTEN_OVERFLOWS] = "ListenOverflows",   [GLB_PD_LISTEN_DROPS] = "ListenDrops",
-    [GLB_PD_SYNCOOKIES_SENT] = "SyncookiesSent",     [GLB_PD_SYNCOOKIES_RECV] = "SyncookiesRecv",
-    [GLB_PD_SYNCOOKIES_FAILED] = "SyncookiesFailed", [GLB_PD_TCP_TIMEOUTS] = "TCPTimeouts",
-    [GLB_PD_TCP_BACKLOG_DROP] = "TCPBacklogDrop",    [GLB_PD_TW] = "TW",
+	[GLB_PD_LISTEN_OVERFLOWS] = "ListenOverflows",
+	[GLB_PD_LISTEN_DROPS] = "ListenDrops",
+	[GLB_PD_SYNCOOKIES_SENT] = "SyncookiesSent",
+	[GLB_PD_SYNCOOKIES_RECV] = "SyncookiesRecv",
+	[GLB_PD_SYNCOOKIES_FAILED] = "SyncookiesFailed",
+	[GLB_PD_TCP_TIMEOUTS] = "TCPTimeouts",
+	[GLB_PD_TCP_BACKLOG_DROP] = "TCPBacklogDrop",
+	[GLB_PD_TW] = "TW",
 };
 
 enum glb_pd_verdict glb_pd_redirect_verdict(const char *name)

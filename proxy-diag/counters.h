@@ -14,13 +14,13 @@
 
 enum glb_pd_tcpext {
 	GLB_PD_LISTEN_OVERFLOWS, /* a full accept queue turned a handshake away */
-	GLB_PD_LISTEN_DROPS,	 /* ... and every other SYN or ACK a listener dropped */
-	GLB_PD_SYNCOOKIES_SENT,	 /* SYN queue full (or tcp_syncookies=2): cookies */
+	GLB_PD_LISTEN_DROPS,     /* ... and every other SYN or ACK a listener dropped */
+	GLB_PD_SYNCOOKIES_SENT,  /* SYN queue full (or tcp_syncookies=2): cookies */
 	GLB_PD_SYNCOOKIES_RECV,
 	GLB_PD_SYNCOOKIES_FAILED,
-	GLB_PD_TCP_TIMEOUTS,	 /* retransmission timeouts */
+	GLB_PD_TCP_TIMEOUTS,     /* retransmission timeouts */
 	GLB_PD_TCP_BACKLOG_DROP, /* socket backlog full while the socket was busy */
-	GLB_PD_TW,		 /* TIME_WAIT sockets that ended */
+	GLB_PD_TW,               /* TIME_WAIT sockets that ended */
 	GLB_PD_TCPEXT_NUM,
 };
 
@@ -28,7 +28,7 @@ enum glb_pd_tcpext {
 extern const char *const glb_pd_tcpext_names[GLB_PD_TCPEXT_NUM];
 
 /* GLBREDIRECT has about 30 counters; new ones are only ever added. */
-#define GLB_PD_MAX_REDIRECT	64
+#define GLB_PD_MAX_REDIRECT 64
 #define GLB_PD_COUNTER_NAME_LEN 40
 
 struct glb_pd_named {
@@ -47,11 +47,11 @@ struct glb_pd_counters {
 
 /* GLBREDIRECT's verdicts, by counter name (proxy-kmod/README.md). */
 enum glb_pd_verdict {
-	GLB_PD_VERDICT_TOTAL,	  /* "total": every packet */
+	GLB_PD_VERDICT_TOTAL,     /* "total": every packet */
 	GLB_PD_VERDICT_ACCEPTED,  /* accept_*, forward_self: decapsulated here */
 	GLB_PD_VERDICT_FORWARDED, /* forward, forward_icmp: sent to the next hop */
-	GLB_PD_VERDICT_DROPPED,	  /* drop_* */
-	GLB_PD_VERDICT_OTHER,	  /* a counter newer than this program */
+	GLB_PD_VERDICT_DROPPED,   /* drop_* */
+	GLB_PD_VERDICT_OTHER,     /* a counter newer than this program */
 	GLB_PD_VERDICT_NUM,
 };
 

@@ -67,10 +67,10 @@ static int print_left(struct glb_pd_sockdiag *sd, const struct glb_pd_drained_op
 		      FILE *out)
 {
 	struct glb_pd_query q = {
-	    .states = GLB_PD_TCPF_CONNECTIONS,
-	    .want_info = 1,
-	    .vips = o->vips,
-	    .num_vips = o->num_vips,
+		.states = GLB_PD_TCPF_CONNECTIONS,
+		.want_info = 1,
+		.vips = o->vips,
+		.num_vips = o->num_vips,
 	};
 	struct glb_pd_conns cs;
 	int ret = 0;
@@ -109,7 +109,7 @@ static int print_left(struct glb_pd_sockdiag *sd, const struct glb_pd_drained_op
 /* Sleep ms milliseconds, or less if a signal arrives. */
 static void pause_ms(long ms)
 {
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -118,13 +118,13 @@ int glb_pd_drained_wait(struct glb_pd_sockdiag *sd, const struct glb_pd_drained_
 			const volatile sig_atomic_t *stop, FILE *out, FILE *progress)
 {
 	struct glb_pd_query q = {
-	    .states = GLB_PD_TCPF_CONNECTIONS,
-	    .vips = o->vips,
-	    .num_vips = o->num_vips,
+		.states = GLB_PD_TCPF_CONNECTIONS,
+		.vips = o->vips,
+		.num_vips = o->num_vips,
 	};
 	double start = now_s(), last_print = -1, elapsed;
 	char vips[512];
-	struct tally t, last = {.total = UINT64_MAX};
+	struct tally t, last = { .total = UINT64_MAX };
 	int ret;
 
 	vips_text(o, vips, sizeof(vips));

@@ -28,8 +28,8 @@ struct glb_pd_drained_opts {
 	const struct glb_pd_vip *vips;
 	size_t num_vips;
 	double timeout_s; /* < 0: wait as long as it takes; 0: answer now */
-	uint64_t below;	  /* drained when fewer than this many are left (1: none) */
-	int json;	  /* the answer as JSON on out; progress on progress */
+	uint64_t below;   /* drained when fewer than this many are left (1: none) */
+	int json;         /* the answer as JSON on out; progress on progress */
 };
 
 enum glb_pd_drained_answer {

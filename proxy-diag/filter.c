@@ -35,7 +35,7 @@ static size_t group_len(const struct glb_pd_hostcond *c, size_t n)
 
 static void put_op(uint8_t *at, uint8_t code, size_t yes, size_t no)
 {
-	struct inet_diag_bc_op op = {.code = code, .yes = (uint8_t)yes, .no = (uint16_t)no};
+	struct inet_diag_bc_op op = { .code = code, .yes = (uint8_t)yes, .no = (uint16_t)no };
 
 	memcpy(at, &op, sizeof(op));
 }
@@ -105,9 +105,9 @@ static int add_cond(struct glb_pd_hostcond *out, size_t cap, size_t *n,
 	if (*n == cap)
 		return -ENOSPC;
 	out[*n] = (struct glb_pd_hostcond){
-	    .addr = *addr,
-	    .prefix_len = (uint8_t)(addr->family == AF_INET ? 32 : 128),
-	    .port = port,
+		.addr = *addr,
+		.prefix_len = (uint8_t)(addr->family == AF_INET ? 32 : 128),
+		.port = port,
 	};
 	(*n)++;
 	return 0;
@@ -119,7 +119,7 @@ ssize_t glb_pd_filter_local_conds(const struct glb_pd_vip *vips, size_t num_vips
 	struct glb_pd_addr any;
 	size_t n = 0;
 
-	glb_pd_addr_set(&any, family, (const uint8_t[16]){0});
+	glb_pd_addr_set(&any, family, (const uint8_t[16]){ 0 });
 	for (size_t i = 0; i < num_vips; i++) {
 		const struct glb_pd_vip *v = &vips[i];
 

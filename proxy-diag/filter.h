@@ -27,8 +27,8 @@
 /* One condition on an address and a port (struct inet_diag_hostcond). */
 struct glb_pd_hostcond {
 	struct glb_pd_addr addr; /* its family is the condition's */
-	uint8_t prefix_len;	 /* 32 or 128 for one address */
-	int port;		 /* GLB_PD_ANY_PORT: any */
+	uint8_t prefix_len;      /* 32 or 128 for one address */
+	int port;                /* GLB_PD_ANY_PORT: any */
 };
 
 /* The longest program: a first condition's reject jump (its length + 4)

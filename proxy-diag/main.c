@@ -39,100 +39,100 @@
 #define DEFAULT_TOP 20
 
 static const char usage[] =
-    "Usage: " PROG " [summary] [--vip ADDR[:PORT]]... [--netns NS]\n"
-    "                      [--interval S] [--json | --prometheus] [--watch S]\n"
-    "                      [--output FILE]\n"
-    "       " PROG " conns [--sort retrans|sendq|rtt] [--top N] [--peer PREFIX]\n"
-    "                      [--vip ADDR[:PORT]]... [--netns NS] [--json] [--watch S]\n"
-    "       " PROG " drained [VIP]... [--timeout S] [--below N] [--netns NS]\n"
-    "                      [--json]\n"
-    "\n"
-    "What a GLB proxy's TCP stack is doing for the service addresses (VIPs) it\n"
-    "serves, read from the kernel through netlink sock_diag with the filtering\n"
-    "done in the kernel, so that it stays fast with hundreds of thousands of\n"
-    "sockets; and when a drained proxy is empty.\n"
-    "\n"
-    "Service addresses: --vip ADDR[:PORT] (repeatable; [ADDR]:PORT for IPv6);\n"
-    "without it the VIPs glb-proxy-setup serves: GLB_PROXY_VIPS from the\n"
-    "environment, else from " GLB_PD_DEFAULTS_FILE " (--config FILE).  A VIP without\n"
-    "a port covers every port of that address: the sockets bound to it, and\n"
-    "listeners on a wildcard address (0.0.0.0, ::) for the ports it has sockets on.\n"
-    "Every VIP must be an address of the namespace (on tunl0/sit0, as\n"
-    "glb-proxy-setup puts it, or any interface).\n"
-    "\n"
-    "Commands:\n"
-    "  summary (the default)\n"
-    "      Per VIP:port: connections by TCP state, TIME-WAIT, the listeners'\n"
-    "      accept queue (now/limit), bytes in send and receive queues,\n"
-    "      connections retransmitting now and ever.  Then the kernel counters that\n"
-    "      matter behind a load balancer (TcpExt: ListenOverflows, ListenDrops,\n"
-    "      SyncookiesSent/Recv/Failed, TCPTimeouts, TCPBacklogDrop, TW) and\n"
-    "      GLBREDIRECT's (accepted, forwarded, dropped, by reason), as changes\n"
-    "      since the last run (kept in " GLB_PD_STATE_DIR "/, or\n"
-    "      $XDG_RUNTIME_DIR/glb-proxy-diag/ when not root) or over --interval.\n"
-    "  conns\n"
-    "      One line per connection: peer, VIP, state, send/receive queue, RTT,\n"
-    "      unacked and lost segments, total retransmits, bytes sent and\n"
-    "      retransmitted; the worst first.\n"
-    "  drained [VIP]...\n"
-    "      Wait until the VIPs (these, else as above) have no connection left, or\n"
-    "      fewer than --below; print the count as it goes down; exit 0.  On the\n"
-    "      timeout, print the connections left (the fullest send queues first)\n"
-    "      and exit 4.  A connection is a socket of the VIP that still talks to a\n"
-    "      client: established, or opening or closing; not a listener, not\n"
-    "      TIME-WAIT.  \"Can I take this proxy out now?\"\n"
-    "\n"
-    "Options:\n"
-    "      --vip ADDR[:PORT]  a service address (repeatable)\n"
-    "  -n, --netns NS         the network namespace NS (as `ip netns` names it) or\n"
-    "                         a path (/proc/PID/ns/net); default: this process's\n"
-    "  -c, --config FILE      where GLB_PROXY_VIPS is set (default\n"
-    "                         " GLB_PD_DEFAULTS_FILE ")\n"
-    "  -j, --json             the answer as JSON (one object; with --watch, one\n"
-    "                         per line)\n"
-    "      --prometheus       summary as Prometheus text, counters as totals (for\n"
-    "                         node_exporter's textfile collector)\n"
-    "  -w, --watch S          refresh every S seconds, with rates, until\n"
-    "                         interrupted (SIGINT, SIGTERM)\n"
-    "  -o, --output FILE      write the answer to FILE, replaced atomically (each\n"
-    "                         refresh with --watch), instead of standard output\n"
-    "  -i, --interval S       summary: counters over S seconds (sampled before and\n"
-    "                         after) instead of since the last run\n"
-    "      --state-file FILE  summary: keep the counters for the next run in FILE\n"
-    "      --no-state         summary: neither read nor write the counters file\n"
-    "      --sort KEY         conns: retrans (default: total retransmits, bytes\n"
-    "                         retransmitted, lost), sendq (bytes not yet\n"
-    "                         acknowledged) or rtt\n"
-    "      --top N            conns: the N worst (default 20; 0: all)\n"
-    "      --peer PREFIX      conns: only peers in PREFIX (198.51.100.0/24, an\n"
-    "                         address, 2001:db8::/32)\n"
-    "  -t, --timeout S        drained: give up after S seconds (default: wait as\n"
-    "                         long as it takes; 0: answer now)\n"
-    "      --below N          drained: drained when fewer than N connections are\n"
-    "                         left (default 1: none)\n"
-    "  -h, --help             this text\n"
-    "      --version          the version\n"
-    "\n"
-    "Needs no privilege for this process's namespace (the kernel tells any user\n"
-    "about every socket); entering another (--netns) needs root (CAP_SYS_ADMIN).\n"
-    "\n"
-    "Examples:\n"
-    "  " PROG "              (the VIPs in " GLB_PD_DEFAULTS_FILE ")\n"
-    "  " PROG " --vip 192.0.2.10:80 --interval 10\n"
-    "  " PROG " conns --sort retrans --peer 198.51.100.0/24\n"
-    "  " PROG " drained 192.0.2.10:80 --timeout 600 && systemctl stop glb-proxy\n"
-    "  " PROG " --prometheus --watch 15 \\\n"
-    "      -o /var/lib/prometheus/node-exporter/glb-proxy.prom\n"
-    "\n"
-    "Exit status: (the same for every glb program)\n"
-    "  0  success; drained: the VIPs are drained\n"
-    "  1  invalid input: a VIP is not an address of the namespace, a bad\n"
-    "     GLB_PROXY_VIPS\n"
-    "  2  bad command line, or no VIPs at all\n"
-    "  3  system failure: no such namespace, no permission, a netlink error from\n"
-    "     the kernel (its message is printed), /proc unreadable\n"
-    "  4  drained: not drained when the timeout came (or interrupted); the\n"
-    "     connections left are printed\n";
+	"Usage: " PROG " [summary] [--vip ADDR[:PORT]]... [--netns NS]\n"
+	"                      [--interval S] [--json | --prometheus] [--watch S]\n"
+	"                      [--output FILE]\n"
+	"       " PROG " conns [--sort retrans|sendq|rtt] [--top N] [--peer PREFIX]\n"
+	"                      [--vip ADDR[:PORT]]... [--netns NS] [--json] [--watch S]\n"
+	"       " PROG " drained [VIP]... [--timeout S] [--below N] [--netns NS]\n"
+	"                      [--json]\n"
+	"\n"
+	"What a GLB proxy's TCP stack is doing for the service addresses (VIPs) it\n"
+	"serves, read from the kernel through netlink sock_diag with the filtering\n"
+	"done in the kernel, so that it stays fast with hundreds of thousands of\n"
+	"sockets; and when a drained proxy is empty.\n"
+	"\n"
+	"Service addresses: --vip ADDR[:PORT] (repeatable; [ADDR]:PORT for IPv6);\n"
+	"without it the VIPs glb-proxy-setup serves: GLB_PROXY_VIPS from the\n"
+	"environment, else from " GLB_PD_DEFAULTS_FILE " (--config FILE).  A VIP without\n"
+	"a port covers every port of that address: the sockets bound to it, and\n"
+	"listeners on a wildcard address (0.0.0.0, ::) for the ports it has sockets on.\n"
+	"Every VIP must be an address of the namespace (on tunl0/sit0, as\n"
+	"glb-proxy-setup puts it, or any interface).\n"
+	"\n"
+	"Commands:\n"
+	"  summary (the default)\n"
+	"      Per VIP:port: connections by TCP state, TIME-WAIT, the listeners'\n"
+	"      accept queue (now/limit), bytes in send and receive queues,\n"
+	"      connections retransmitting now and ever.  Then the kernel counters that\n"
+	"      matter behind a load balancer (TcpExt: ListenOverflows, ListenDrops,\n"
+	"      SyncookiesSent/Recv/Failed, TCPTimeouts, TCPBacklogDrop, TW) and\n"
+	"      GLBREDIRECT's (accepted, forwarded, dropped, by reason), as changes\n"
+	"      since the last run (kept in " GLB_PD_STATE_DIR "/, or\n"
+	"      $XDG_RUNTIME_DIR/glb-proxy-diag/ when not root) or over --interval.\n"
+	"  conns\n"
+	"      One line per connection: peer, VIP, state, send/receive queue, RTT,\n"
+	"      unacked and lost segments, total retransmits, bytes sent and\n"
+	"      retransmitted; the worst first.\n"
+	"  drained [VIP]...\n"
+	"      Wait until the VIPs (these, else as above) have no connection left, or\n"
+	"      fewer than --below; print the count as it goes down; exit 0.  On the\n"
+	"      timeout, print the connections left (the fullest send queues first)\n"
+	"      and exit 4.  A connection is a socket of the VIP that still talks to a\n"
+	"      client: established, or opening or closing; not a listener, not\n"
+	"      TIME-WAIT.  \"Can I take this proxy out now?\"\n"
+	"\n"
+	"Options:\n"
+	"      --vip ADDR[:PORT]  a service address (repeatable)\n"
+	"  -n, --netns NS         the network namespace NS (as `ip netns` names it) or\n"
+	"                         a path (/proc/PID/ns/net); default: this process's\n"
+	"  -c, --config FILE      where GLB_PROXY_VIPS is set (default\n"
+	"                         " GLB_PD_DEFAULTS_FILE ")\n"
+	"  -j, --json             the answer as JSON (one object; with --watch, one\n"
+	"                         per line)\n"
+	"      --prometheus       summary as Prometheus text, counters as totals (for\n"
+	"                         node_exporter's textfile collector)\n"
+	"  -w, --watch S          refresh every S seconds, with rates, until\n"
+	"                         interrupted (SIGINT, SIGTERM)\n"
+	"  -o, --output FILE      write the answer to FILE, replaced atomically (each\n"
+	"                         refresh with --watch), instead of standard output\n"
+	"  -i, --interval S       summary: counters over S seconds (sampled before and\n"
+	"                         after) instead of since the last run\n"
+	"      --state-file FILE  summary: keep the counters for the next run in FILE\n"
+	"      --no-state         summary: neither read nor write the counters file\n"
+	"      --sort KEY         conns: retrans (default: total retransmits, bytes\n"
+	"                         retransmitted, lost), sendq (bytes not yet\n"
+	"                         acknowledged) or rtt\n"
+	"      --top N            conns: the N worst (default 20; 0: all)\n"
+	"      --peer PREFIX      conns: only peers in PREFIX (198.51.100.0/24, an\n"
+	"                         address, 2001:db8::/32)\n"
+	"  -t, --timeout S        drained: give up after S seconds (default: wait as\n"
+	"                         long as it takes; 0: answer now)\n"
+	"      --below N          drained: drained when fewer than N connections are\n"
+	"                         left (default 1: none)\n"
+	"  -h, --help             this text\n"
+	"      --version          the version\n"
+	"\n"
+	"Needs no privilege for this process's namespace (the kernel tells any user\n"
+	"about every socket); entering another (--netns) needs root (CAP_SYS_ADMIN).\n"
+	"\n"
+	"Examples:\n"
+	"  " PROG "              (the VIPs in " GLB_PD_DEFAULTS_FILE ")\n"
+	"  " PROG " --vip 192.0.2.10:80 --interval 10\n"
+	"  " PROG " conns --sort retrans --peer 198.51.100.0/24\n"
+	"  " PROG " drained 192.0.2.10:80 --timeout 600 && systemctl stop glb-proxy\n"
+	"  " PROG " --prometheus --watch 15 \\\n"
+	"      -o /var/lib/prometheus/node-exporter/glb-proxy.prom\n"
+	"\n"
+	"Exit status: (the same for every glb program)\n"
+	"  0  success; drained: the VIPs are drained\n"
+	"  1  invalid input: a VIP is not an address of the namespace, a bad\n"
+	"     GLB_PROXY_VIPS\n"
+	"  2  bad command line, or no VIPs at all\n"
+	"  3  system failure: no such namespace, no permission, a netlink error from\n"
+	"     the kernel (its message is printed), /proc unreadable\n"
+	"  4  drained: not drained when the timeout came (or interrupted); the\n"
+	"     connections left are printed\n";
 
 enum command {
 	CMD_SUMMARY,
@@ -254,12 +254,22 @@ static int set_format(struct options *o, enum glb_pd_format f)
 static int parse_option(struct options *o, int c)
 {
 	switch (c) {
-	case OPT_VIP: return add_vip(o, optarg);
-	case 'n': o->netns = optarg; return 0;
-	case 'c': o->config = optarg; return 0;
-	case 'j': return set_format(o, GLB_PD_JSON);
-	case OPT_PROMETHEUS: o->given |= GIVEN_PROMETHEUS; return set_format(o, GLB_PD_PROMETHEUS);
-	case 'w': o->given |= GIVEN_WATCH; return parse_seconds("--watch", optarg, 0, &o->watch_s);
+	case OPT_VIP:
+		return add_vip(o, optarg);
+	case 'n':
+		o->netns = optarg;
+		return 0;
+	case 'c':
+		o->config = optarg;
+		return 0;
+	case 'j':
+		return set_format(o, GLB_PD_JSON);
+	case OPT_PROMETHEUS:
+		o->given |= GIVEN_PROMETHEUS;
+		return set_format(o, GLB_PD_PROMETHEUS);
+	case 'w':
+		o->given |= GIVEN_WATCH;
+		return parse_seconds("--watch", optarg, 0, &o->watch_s);
 	case 'o':
 		o->given |= GIVEN_OUTPUT;
 		o->output = optarg;
@@ -280,14 +290,16 @@ static int parse_option(struct options *o, int c)
 		if (glb_pd_sort_parse(optarg, &o->sort) != 0)
 			return bad_usage("--sort %s: not retrans, sendq or rtt", optarg);
 		return 0;
-	case OPT_TOP: o->given |= GIVEN_TOP; return parse_count("--top", optarg, 0, &o->top);
+	case OPT_TOP:
+		o->given |= GIVEN_TOP;
+		return parse_count("--top", optarg, 0, &o->top);
 	case OPT_PEER:
 		o->given |= GIVEN_PEER;
 		o->has_peer = 1;
 		if (glb_pd_prefix_parse(optarg, &o->peer) != 0)
 			return bad_usage(
-			    "--peer %s: not an address or a prefix (ADDR/LEN, host bits 0)",
-			    optarg);
+				"--peer %s: not an address or a prefix (ADDR/LEN, host bits 0)",
+				optarg);
 		return 0;
 	case 't':
 		o->given |= GIVEN_TIMEOUT;
@@ -306,11 +318,11 @@ static int check_command(struct options *o, int argc, char **argv)
 		const char *name;
 		unsigned allowed;
 	} cmds[] = {
-	    [CMD_SUMMARY] = {"summary", GIVEN_INTERVAL | GIVEN_STATE | GIVEN_WATCH | GIVEN_OUTPUT |
-					    GIVEN_PROMETHEUS},
-	    [CMD_CONNS] = {"conns",
-			   GIVEN_SORT | GIVEN_TOP | GIVEN_PEER | GIVEN_WATCH | GIVEN_OUTPUT},
-	    [CMD_DRAINED] = {"drained", GIVEN_TIMEOUT | GIVEN_BELOW},
+		[CMD_SUMMARY] = { "summary", GIVEN_INTERVAL | GIVEN_STATE | GIVEN_WATCH |
+						     GIVEN_OUTPUT | GIVEN_PROMETHEUS },
+		[CMD_CONNS] = { "conns",
+				GIVEN_SORT | GIVEN_TOP | GIVEN_PEER | GIVEN_WATCH | GIVEN_OUTPUT },
+		[CMD_DRAINED] = { "drained", GIVEN_TIMEOUT | GIVEN_BELOW },
 	};
 	size_t c;
 
@@ -341,24 +353,24 @@ static int check_command(struct options *o, int argc, char **argv)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"vip", required_argument, NULL, OPT_VIP},
-	    {"netns", required_argument, NULL, 'n'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"prometheus", no_argument, NULL, OPT_PROMETHEUS},
-	    {"watch", required_argument, NULL, 'w'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"interval", required_argument, NULL, 'i'},
-	    {"state-file", required_argument, NULL, OPT_STATE_FILE},
-	    {"no-state", no_argument, NULL, OPT_NO_STATE},
-	    {"sort", required_argument, NULL, OPT_SORT},
-	    {"top", required_argument, NULL, OPT_TOP},
-	    {"peer", required_argument, NULL, OPT_PEER},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"below", required_argument, NULL, OPT_BELOW},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {NULL, 0, NULL, 0},
+		{ "vip", required_argument, NULL, OPT_VIP },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+		{ "no-state", no_argument, NULL, OPT_NO_STATE },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "peer", required_argument, NULL, OPT_PEER },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "below", required_argument, NULL, OPT_BELOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -412,8 +424,8 @@ static int configured_vips(struct options *o)
 	ret = glb_pd_config_add_list(&o->vips, value, bad, sizeof(bad));
 	if (ret != 0) {
 		fprintf(stderr, PROG ": %s: '%s' is %s\n", from, bad,
-			ret == -E2BIG ? "one VIP too many (at most 256)"
-				      : "not ADDR, ADDR:PORT or [IPv6]:PORT");
+			ret == -E2BIG ? "one VIP too many (at most 256)" :
+					"not ADDR, ADDR:PORT or [IPv6]:PORT");
 		return GLB_EXIT_INVALID;
 	}
 	if (o->vips.n == 0) {
@@ -500,7 +512,7 @@ struct out {
 
 static int out_open(struct out *out, const char *path)
 {
-	*out = (struct out){.f = stdout, .path = path};
+	*out = (struct out){ .f = stdout, .path = path };
 	if (path && !(out->f = open_memstream(&out->buf, &out->len)))
 		return -errno;
 	return 0;
@@ -518,7 +530,7 @@ static int out_close(struct out *out)
 		free(out->buf);
 		return -ENOMEM;
 	}
-	iov = (struct iovec){.iov_base = out->buf, .iov_len = out->len};
+	iov = (struct iovec){ .iov_base = out->buf, .iov_len = out->len };
 	ret = glb_atomic_write(out->path, &iov, 1, 0644, 0);
 	if (ret != 0)
 		fprintf(stderr, PROG ": %s: %s\n", out->path, glb_atomic_strerror(ret));
@@ -534,8 +546,8 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
 /* Sleep s seconds unless a stop is requested meanwhile. */
 static void wait_seconds(double s)
 {
-	struct timespec ts = {.tv_sec = (time_t)s,
-			      .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+	struct timespec ts = { .tv_sec = (time_t)s,
+			       .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
 
 	while (!stop_requested && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -614,11 +626,11 @@ static int summary_sample(struct glb_pd_sockdiag *sd, const struct options *o,
 			  struct glb_pd_summary *sum, struct glb_pd_counters *now)
 {
 	struct glb_pd_query q = {
-	    .states = GLB_PD_TCPF_ALL,
-	    .want_info = 1,
-	    .vips = o->vips.v,
-	    .num_vips = o->vips.n,
-	    .listeners = 1,
+		.states = GLB_PD_TCPF_ALL,
+		.want_info = 1,
+		.vips = o->vips.v,
+		.num_vips = o->vips.n,
+		.listeners = 1,
 	};
 	int ret = glb_pd_summary_init(sum, o->vips.v, o->vips.n);
 
@@ -656,7 +668,7 @@ static int run_summary(struct glb_pd_sockdiag *sd, const struct options *o)
 {
 	struct glb_pd_counters before, now;
 	struct glb_pd_summary sum;
-	struct glb_pd_view v = {.netns = o->netns, .sum = &sum, .now = &now};
+	struct glb_pd_view v = { .netns = o->netns, .sum = &sum, .now = &now };
 	struct saved saved;
 	int status;
 
@@ -693,11 +705,11 @@ static int run_summary(struct glb_pd_sockdiag *sd, const struct options *o)
 static int run_conns(struct glb_pd_sockdiag *sd, const struct options *o)
 {
 	struct glb_pd_query q = {
-	    .states = GLB_PD_TCPF_CONNECTIONS,
-	    .want_info = 1,
-	    .vips = o->vips.v,
-	    .num_vips = o->vips.n,
-	    .peer = o->has_peer ? &o->peer : NULL,
+		.states = GLB_PD_TCPF_CONNECTIONS,
+		.want_info = 1,
+		.vips = o->vips.v,
+		.num_vips = o->vips.n,
+		.peer = o->has_peer ? &o->peer : NULL,
 	};
 	struct glb_pd_conns cs;
 	struct out out;
@@ -732,11 +744,11 @@ static int run_conns(struct glb_pd_sockdiag *sd, const struct options *o)
 static int run_drained(struct glb_pd_sockdiag *sd, const struct options *o)
 {
 	struct glb_pd_drained_opts d = {
-	    .vips = o->vips.v,
-	    .num_vips = o->vips.n,
-	    .timeout_s = o->timeout_s,
-	    .below = (uint64_t)o->below,
-	    .json = o->format == GLB_PD_JSON,
+		.vips = o->vips.v,
+		.num_vips = o->vips.n,
+		.timeout_s = o->timeout_s,
+		.below = (uint64_t)o->below,
+		.json = o->format == GLB_PD_JSON,
 	};
 	/* With --json the answer is the one object on stdout; progress is for people. */
 	int ret = glb_pd_drained_wait(sd, &d, &stop_requested, stdout, d.json ? stderr : stdout);
@@ -751,7 +763,7 @@ static int run_drained(struct glb_pd_sockdiag *sd, const struct options *o)
  * cleanly: no SA_RESTART, so that a sleep returns at once. */
 static void catch_stop_signals(void)
 {
-	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigaction sa = { .sa_handler = on_stop };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -777,9 +789,15 @@ static int run(struct options *o)
 	}
 	catch_stop_signals();
 	switch (o->cmd) {
-	case CMD_SUMMARY: status = run_summary(&sd, o); break;
-	case CMD_CONNS: status = run_conns(&sd, o); break;
-	case CMD_DRAINED: status = run_drained(&sd, o); break;
+	case CMD_SUMMARY:
+		status = run_summary(&sd, o);
+		break;
+	case CMD_CONNS:
+		status = run_conns(&sd, o);
+		break;
+	case CMD_DRAINED:
+		status = run_drained(&sd, o);
+		break;
 	}
 	glb_pd_sockdiag_close(&sd);
 	return status;

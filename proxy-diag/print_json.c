@@ -7,10 +7,10 @@
 #include "tcpinfo.h"
 
 static const char *const basis_names[] = {
-    [GLB_PD_SINCE_BOOT] = "boot",
-    [GLB_PD_SINCE_LAST_RUN] = "last_run",
-    [GLB_PD_OVER_INTERVAL] = "interval",
-    [GLB_PD_SINCE_REFRESH] = "refresh",
+	[GLB_PD_SINCE_BOOT] = "boot",
+	[GLB_PD_SINCE_LAST_RUN] = "last_run",
+	[GLB_PD_OVER_INTERVAL] = "interval",
+	[GLB_PD_SINCE_REFRESH] = "refresh",
 };
 
 void glb_pd_json_string(FILE *f, const char *s)
@@ -105,11 +105,11 @@ static void json_tcpext(FILE *f, const struct glb_pd_view *v)
 static void json_redirect(FILE *f, const struct glb_pd_view *v)
 {
 	static const char *const groups[GLB_PD_VERDICT_NUM] = {
-	    [GLB_PD_VERDICT_TOTAL] = "packets",	      [GLB_PD_VERDICT_ACCEPTED] = "accepted",
-	    [GLB_PD_VERDICT_FORWARDED] = "forwarded", [GLB_PD_VERDICT_DROPPED] = "dropped",
-	    [GLB_PD_VERDICT_OTHER] = "other",
+		[GLB_PD_VERDICT_TOTAL] = "packets",       [GLB_PD_VERDICT_ACCEPTED] = "accepted",
+		[GLB_PD_VERDICT_FORWARDED] = "forwarded", [GLB_PD_VERDICT_DROPPED] = "dropped",
+		[GLB_PD_VERDICT_OTHER] = "other",
 	};
-	uint64_t now[GLB_PD_VERDICT_NUM] = {0}, before[GLB_PD_VERDICT_NUM] = {0};
+	uint64_t now[GLB_PD_VERDICT_NUM] = { 0 }, before[GLB_PD_VERDICT_NUM] = { 0 };
 	const char *sep = "";
 
 	if (!v->now->have_redirect) {

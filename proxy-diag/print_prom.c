@@ -117,11 +117,11 @@ static void counters(FILE *f, const struct glb_pd_counters *c)
 	       "GLBREDIRECT packets by counter (/proc/net/glb_redirect_stats).");
 	for (size_t i = 0; i < c->num_redirect; i++) {
 		static const char *const verdicts[GLB_PD_VERDICT_NUM] = {
-		    [GLB_PD_VERDICT_TOTAL] = "total",
-		    [GLB_PD_VERDICT_ACCEPTED] = "accepted",
-		    [GLB_PD_VERDICT_FORWARDED] = "forwarded",
-		    [GLB_PD_VERDICT_DROPPED] = "dropped",
-		    [GLB_PD_VERDICT_OTHER] = "other",
+			[GLB_PD_VERDICT_TOTAL] = "total",
+			[GLB_PD_VERDICT_ACCEPTED] = "accepted",
+			[GLB_PD_VERDICT_FORWARDED] = "forwarded",
+			[GLB_PD_VERDICT_DROPPED] = "dropped",
+			[GLB_PD_VERDICT_OTHER] = "other",
 		};
 
 		fprintf(f,

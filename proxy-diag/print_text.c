@@ -8,18 +8,21 @@
 
 /* States a summary lists as connections, in the order a connection lives. */
 static const unsigned conn_states[] = {
-    GLB_PD_TCP_SYN_RECV,   GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_FIN_WAIT1, GLB_PD_TCP_FIN_WAIT2,
-    GLB_PD_TCP_CLOSE_WAIT, GLB_PD_TCP_LAST_ACK,	   GLB_PD_TCP_CLOSING,	 GLB_PD_TCP_SYN_SENT,
+	GLB_PD_TCP_SYN_RECV,   GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_FIN_WAIT1, GLB_PD_TCP_FIN_WAIT2,
+	GLB_PD_TCP_CLOSE_WAIT, GLB_PD_TCP_LAST_ACK,    GLB_PD_TCP_CLOSING,   GLB_PD_TCP_SYN_SENT,
 };
 
 static const char *basis_text(const struct glb_pd_view *v, char *buf, size_t len)
 {
 	switch (v->basis) {
-	case GLB_PD_SINCE_BOOT: return "totals (no earlier run to compare with)";
+	case GLB_PD_SINCE_BOOT:
+		return "totals (no earlier run to compare with)";
 	case GLB_PD_SINCE_LAST_RUN:
 		snprintf(buf, len, "since the last run %.1f s ago", v->seconds);
 		return buf;
-	case GLB_PD_OVER_INTERVAL: snprintf(buf, len, "over %.1f s", v->seconds); return buf;
+	case GLB_PD_OVER_INTERVAL:
+		snprintf(buf, len, "over %.1f s", v->seconds);
+		return buf;
 	case GLB_PD_SINCE_REFRESH:
 		snprintf(buf, len, "over the last %.1f s", v->seconds);
 		return buf;
@@ -146,11 +149,11 @@ static void print_reasons(FILE *f, const struct glb_pd_view *v, enum glb_pd_verd
 static void print_redirect(FILE *f, const struct glb_pd_view *v, const char *basis)
 {
 	static const char *const groups[GLB_PD_VERDICT_NUM] = {
-	    [GLB_PD_VERDICT_TOTAL] = "packets",	      [GLB_PD_VERDICT_ACCEPTED] = "accepted",
-	    [GLB_PD_VERDICT_FORWARDED] = "forwarded", [GLB_PD_VERDICT_DROPPED] = "dropped",
-	    [GLB_PD_VERDICT_OTHER] = "other",
+		[GLB_PD_VERDICT_TOTAL] = "packets",       [GLB_PD_VERDICT_ACCEPTED] = "accepted",
+		[GLB_PD_VERDICT_FORWARDED] = "forwarded", [GLB_PD_VERDICT_DROPPED] = "dropped",
+		[GLB_PD_VERDICT_OTHER] = "other",
 	};
-	uint64_t now[GLB_PD_VERDICT_NUM] = {0}, before[GLB_PD_VERDICT_NUM] = {0};
+	uint64_t now[GLB_PD_VERDICT_NUM] = { 0 }, before[GLB_PD_VERDICT_NUM] = { 0 };
 
 	if (!v->now->have_redirect) {
 		fprintf(f,
@@ -201,7 +204,7 @@ static void fit(const struct glb_pd_conn *c, size_t n, struct widths *w)
 {
 	char ep[GLB_PD_ADDRSTRLEN];
 
-	*w = (struct widths){.peer = (int)strlen("PEER"), .local = (int)strlen("VIP")};
+	*w = (struct widths){ .peer = (int)strlen("PEER"), .local = (int)strlen("VIP") };
 	for (size_t i = 0; i < n; i++) {
 		glb_pd_endpoint_format(&c[i].peer, c[i].peer_port, ep, sizeof(ep));
 		if ((int)strlen(ep) > w->peer)

@@ -19,8 +19,8 @@
  * max_recvmsg_len there); a larger buffer costs memory and buys nothing. */
 #define RECV_BUF_LEN (32u * 1024u)
 /* One request: header, inet_diag_req_v2, and the bytecode attribute. */
-#define REQ_BUF_LEN                                                                                \
-	(MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2) + MNL_ATTR_HDRLEN +                    \
+#define REQ_BUF_LEN                                                             \
+	(MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2) + MNL_ATTR_HDRLEN + \
 	 GLB_PD_FILTER_MAX_LEN)
 /* Conditions for one family's dump: a VIP and a wildcard per VIP. */
 #define MAX_CONDS (2 * GLB_PD_MAX_VIPS)
@@ -90,7 +90,7 @@ static int parse_attr(const struct nlattr *attr, void *data)
 int glb_pd_sockdiag_parse(const struct nlmsghdr *nlh, struct glb_pd_sock *out)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct parse_attrs p = {.out = out};
+	struct parse_attrs p = { .out = out };
 
 	memset(out, 0, sizeof(*out));
 	/* A message cut before the socket's identity is not one we can use. */
@@ -129,7 +129,7 @@ static int err_attr(const struct nlattr *attr, void *data)
 int glb_pd_sockdiag_error(const struct nlmsghdr *nlh, char *msg, size_t len)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	struct err_attrs ea = {.msg = msg, .len = len};
+	struct err_attrs ea = { .msg = msg, .len = len };
 	size_t payload = mnl_nlmsg_get_payload_len(nlh), tlv_offset;
 	int err;
 
@@ -211,9 +211,9 @@ static int dump_family(struct glb_pd_sockdiag *sd, int family, const struct glb_
 {
 	/* (not const: libmnl's prototype takes it without) */
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-	    [NLMSG_NOOP] = on_noop,
-	    [NLMSG_ERROR] = on_error_or_done,
-	    [NLMSG_DONE] = on_error_or_done,
+		[NLMSG_NOOP] = on_noop,
+		[NLMSG_ERROR] = on_error_or_done,
+		[NLMSG_DONE] = on_error_or_done,
 	};
 	uint8_t *req_buf = calloc(1, REQ_BUF_LEN);
 	struct nlmsghdr *nlh;
@@ -261,11 +261,11 @@ static int dump_family(struct glb_pd_sockdiag *sd, int family, const struct glb_
 int glb_pd_sockdiag_dump(struct glb_pd_sockdiag *sd, const struct glb_pd_query *q,
 			 glb_pd_sock_fn fn, void *arg)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int families[] = { AF_INET, AF_INET6 };
 	struct glb_pd_hostcond *local = calloc(MAX_CONDS, sizeof(*local));
 	uint8_t *bc = malloc(GLB_PD_FILTER_MAX_LEN);
 	struct glb_pd_hostcond peer;
-	struct dump_ctx ctx = {.sd = sd, .fn = fn, .arg = arg};
+	struct dump_ctx ctx = { .sd = sd, .fn = fn, .arg = arg };
 	int ret = 0;
 
 	if (!local || !bc) {
@@ -273,8 +273,9 @@ int glb_pd_sockdiag_dump(struct glb_pd_sockdiag *sd, const struct glb_pd_query *
 		goto out;
 	}
 	if (q->peer)
-		peer = (struct glb_pd_hostcond){
-		    .addr = q->peer->addr, .prefix_len = q->peer->len, .port = GLB_PD_ANY_PORT};
+		peer = (struct glb_pd_hostcond){ .addr = q->peer->addr,
+						 .prefix_len = q->peer->len,
+						 .port = GLB_PD_ANY_PORT };
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]) && ret == 0; f++) {
 		ssize_t nlocal = glb_pd_filter_local_conds(q->vips, q->num_vips, families[f],
 							   q->listeners, local, MAX_CONDS);

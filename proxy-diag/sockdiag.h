@@ -19,14 +19,14 @@ struct mnl_socket;
 
 /* One socket as a dump reports it. */
 struct glb_pd_sock {
-	uint8_t family;	  /* the socket's: AF_INET or AF_INET6 */
-	uint8_t state;	  /* GLB_PD_TCP_*; request sockets come as SYN_RECV */
-	uint8_t v6only;	  /* an IPv6 socket that takes no IPv4 (IPV6_V6ONLY) */
+	uint8_t family;   /* the socket's: AF_INET or AF_INET6 */
+	uint8_t state;    /* GLB_PD_TCP_*; request sockets come as SYN_RECV */
+	uint8_t v6only;   /* an IPv6 socket that takes no IPv4 (IPV6_V6ONLY) */
 	uint8_t has_info; /* info holds the socket's tcp_info (not for
 			   * TIME_WAIT and request sockets, or when not asked) */
 	uint16_t local_port, peer_port;
 	struct glb_pd_addr local, peer; /* IPv4-mapped folded to IPv4 */
-	uint32_t rqueue, wqueue;	/* receive / send queue bytes; LISTEN: the accept
+	uint32_t rqueue, wqueue;        /* receive / send queue bytes; LISTEN: the accept
 					 * queue's length now / its limit */
 	struct glb_pd_tcpinfo info;
 };
@@ -34,7 +34,7 @@ struct glb_pd_sock {
 /* What to dump. */
 struct glb_pd_query {
 	uint32_t states; /* GLB_PD_TCPF_* mask */
-	int want_info;	 /* ask for INET_DIAG_INFO (tcp_info) */
+	int want_info;   /* ask for INET_DIAG_INFO (tcp_info) */
 	const struct glb_pd_vip *vips;
 	size_t num_vips;
 	/* Also listeners on a wildcard address (0.0.0.0, ::) on the VIPs'

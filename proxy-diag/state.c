@@ -15,7 +15,7 @@
 #include "atomic_file.h"
 
 #define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define STATE_MAGIC  "glb-proxy-diag-counters 1"
+#define STATE_MAGIC "glb-proxy-diag-counters 1"
 /* A state file is a few dozen short lines. */
 #define STATE_FILE_MAX (16u * 1024u)
 
@@ -167,7 +167,7 @@ int glb_pd_state_save(const char *path, const struct glb_pd_state_key *k,
 		free(text);
 		return ret;
 	}
-	iov = (struct iovec){.iov_base = text, .iov_len = strlen(text)};
+	iov = (struct iovec){ .iov_base = text, .iov_len = strlen(text) };
 	/* Not durable: the counters do not outlive a reboot either. */
 	ret = glb_atomic_write(path, &iov, 1, 0644, 0);
 	free(text);

@@ -101,11 +101,11 @@ int glb_pd_summary_add(const struct glb_pd_sock *sock, void *arg)
 		    grow((void **)&s->wild, &s->cap_wild, sizeof(*s->wild)) != 0)
 			return -ENOMEM;
 		s->wild[s->num_wild++] = (struct glb_pd_wildcard){
-		    .family = sock->family,
-		    .v6only = sock->v6only,
-		    .port = sock->local_port,
-		    .queue = sock->rqueue,
-		    .max = sock->wqueue,
+			.family = sock->family,
+			.v6only = sock->v6only,
+			.port = sock->local_port,
+			.queue = sock->rqueue,
+			.max = sock->wqueue,
 		};
 		return 0;
 	}

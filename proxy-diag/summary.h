@@ -18,18 +18,18 @@ struct glb_pd_vipport {
 	struct glb_pd_addr addr;
 	int port; /* GLB_PD_ANY_PORT: a VIP without a port that has no socket */
 	uint32_t states[GLB_PD_TCP_NUM_STATES]; /* sockets by state, listeners apart */
-	uint32_t sockets;			/* all of those */
+	uint32_t sockets;                       /* all of those */
 	/* Listeners serving it: bound to the VIP, or to a wildcard address
 	 * (shared by every VIP on that port); SO_REUSEPORT makes several. */
 	uint32_t listeners, wildcard_listeners;
 	uint64_t accept_queue, accept_max;   /* summed over the listeners */
 	uint32_t fullest_queue, fullest_max; /* the fullest listener's */
 	uint64_t send_queue, recv_queue;     /* bytes, summed */
-	uint32_t send_queue_conns;	     /* connections with bytes not yet acked */
-	uint32_t recv_queue_conns;	     /* ... not yet read by the server */
-	uint32_t retransmitting;	     /* retransmitting right now */
-	uint32_t retransmitted;		     /* retransmitted at least once */
-	uint64_t total_retrans;		     /* segments, summed */
+	uint32_t send_queue_conns;           /* connections with bytes not yet acked */
+	uint32_t recv_queue_conns;           /* ... not yet read by the server */
+	uint32_t retransmitting;             /* retransmitting right now */
+	uint32_t retransmitted;              /* retransmitted at least once */
+	uint64_t total_retrans;              /* segments, summed */
 };
 
 /* A listener on 0.0.0.0 or :: seen in the dump, attached at the end. */

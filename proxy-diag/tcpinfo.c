@@ -9,18 +9,18 @@
 #define REACHES(len, f) (offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f) <= (len))
 
 static const char *const state_names[GLB_PD_TCP_NUM_STATES] = {
-    [GLB_PD_TCP_ESTABLISHED] = "ESTABLISHED",
-    [GLB_PD_TCP_SYN_SENT] = "SYN-SENT",
-    [GLB_PD_TCP_SYN_RECV] = "SYN-RECV",
-    [GLB_PD_TCP_FIN_WAIT1] = "FIN-WAIT-1",
-    [GLB_PD_TCP_FIN_WAIT2] = "FIN-WAIT-2",
-    [GLB_PD_TCP_TIME_WAIT] = "TIME-WAIT",
-    [GLB_PD_TCP_CLOSE] = "CLOSE",
-    [GLB_PD_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-    [GLB_PD_TCP_LAST_ACK] = "LAST-ACK",
-    [GLB_PD_TCP_LISTEN] = "LISTEN",
-    [GLB_PD_TCP_CLOSING] = "CLOSING",
-    [GLB_PD_TCP_NEW_SYN_RECV] = "NEW-SYN-RECV",
+	[GLB_PD_TCP_ESTABLISHED] = "ESTABLISHED",
+	[GLB_PD_TCP_SYN_SENT] = "SYN-SENT",
+	[GLB_PD_TCP_SYN_RECV] = "SYN-RECV",
+	[GLB_PD_TCP_FIN_WAIT1] = "FIN-WAIT-1",
+	[GLB_PD_TCP_FIN_WAIT2] = "FIN-WAIT-2",
+	[GLB_PD_TCP_TIME_WAIT] = "TIME-WAIT",
+	[GLB_PD_TCP_CLOSE] = "CLOSE",
+	[GLB_PD_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+	[GLB_PD_TCP_LAST_ACK] = "LAST-ACK",
+	[GLB_PD_TCP_LISTEN] = "LISTEN",
+	[GLB_PD_TCP_CLOSING] = "CLOSING",
+	[GLB_PD_TCP_NEW_SYN_RECV] = "NEW-SYN-RECV",
 };
 
 const char *glb_pd_tcp_state_name(unsigned state)

@@ -37,8 +37,8 @@ enum glb_pd_tcp_state {
 /* A connection still talking to its client: everything but listeners and
  * TIME_WAIT (whose client is gone; GLBREDIRECT still accepts its packets,
  * but losing it loses nothing). */
-#define GLB_PD_TCPF_CONNECTIONS                                                                    \
-	(GLB_PD_TCPF_ALL & ~(GLB_PD_TCPF(GLB_PD_TCP_LISTEN) | GLB_PD_TCPF(GLB_PD_TCP_TIME_WAIT) |  \
+#define GLB_PD_TCPF_CONNECTIONS                                                                   \
+	(GLB_PD_TCPF_ALL & ~(GLB_PD_TCPF(GLB_PD_TCP_LISTEN) | GLB_PD_TCPF(GLB_PD_TCP_TIME_WAIT) | \
 			     GLB_PD_TCPF(GLB_PD_TCP_CLOSE)))
 
 /* "ESTABLISHED", "SYN-RECV", ... as ss prints them; "UNKNOWN" past the table. */
@@ -47,14 +47,14 @@ const char *glb_pd_tcp_state_name(unsigned state);
 /* Which tcp_info fields the kernel's struct reached (by the release that
  * added them: a kernel has all of a group or none). */
 enum glb_pd_tcpinfo_have {
-	GLB_PD_TI_BASE = 1u << 0,	 /* state .. total_retrans: every kernel */
+	GLB_PD_TI_BASE = 1u << 0,        /* state .. total_retrans: every kernel */
 	GLB_PD_TI_BYTES_ACKED = 1u << 1, /* bytes_acked, bytes_received: 4.1 */
-	GLB_PD_TI_NOTSENT = 1u << 2,	 /* notsent_bytes, min_rtt: 4.6 */
-	GLB_PD_TI_BYTES_SENT = 1u << 3,	 /* bytes_sent, bytes_retrans: 4.19 */
+	GLB_PD_TI_NOTSENT = 1u << 2,     /* notsent_bytes, min_rtt: 4.6 */
+	GLB_PD_TI_BYTES_SENT = 1u << 3,  /* bytes_sent, bytes_retrans: 4.19 */
 };
 
 struct glb_pd_tcpinfo {
-	unsigned have;	     /* GLB_PD_TI_* */
+	unsigned have;       /* GLB_PD_TI_* */
 	uint32_t kernel_len; /* the attribute's length, as the kernel sent it */
 	uint8_t state;
 	uint8_t retransmits; /* consecutive RTO retransmissions right now */

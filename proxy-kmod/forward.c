@@ -53,9 +53,9 @@ static void glb_forward_fix_udp_csum(struct sk_buff *skb, struct udphdr *uh, __b
 				     const struct glb_gue *gue)
 {
 	if (glb_forward_udp_csum_deferred(skb, uh)) {
-		uh->check = ~csum_fold(csum_add(csum_sub(csum_unfold(uh->check),
-							 (__force __wsum)old_saddr),
-						(__force __wsum)gue->hop));
+		uh->check = ~csum_fold(
+			csum_add(csum_sub(csum_unfold(uh->check), (__force __wsum)old_saddr),
+				 (__force __wsum)gue->hop));
 		return;
 	}
 	if (!uh->check)

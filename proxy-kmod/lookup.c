@@ -69,8 +69,8 @@ static bool glb_syncookie_v4(struct net *net, const struct iphdr *iph, const str
 
 	if (!glb_syncookie_candidate(net, th))
 		return false;
-	listener = __inet_lookup_listener(net, glb_tcp_hashinfo(net), NULL, 0,
-					  iph->saddr, th->source, iph->daddr, ntohs(th->dest),
+	listener = __inet_lookup_listener(net, glb_tcp_hashinfo(net), NULL, 0, iph->saddr,
+					  th->source, iph->daddr, ntohs(th->dest),
 					  GLB_LOOKUP_NO_DEV, GLB_LOOKUP_NO_DEV);
 	return listener && !tcp_synq_no_recent_overflow(listener) &&
 	       glb_cookie_v4_check(iph, th) != 0;
@@ -83,8 +83,8 @@ static bool glb_syncookie_v6(struct net *net, const struct ipv6hdr *ip6h, const 
 
 	if (!glb_syncookie_candidate(net, th))
 		return false;
-	listener = inet6_lookup_listener(net, glb_tcp_hashinfo(net), NULL, 0,
-					 &ip6h->saddr, th->source, &ip6h->daddr, ntohs(th->dest),
+	listener = inet6_lookup_listener(net, glb_tcp_hashinfo(net), NULL, 0, &ip6h->saddr,
+					 th->source, &ip6h->daddr, ntohs(th->dest),
 					 GLB_LOOKUP_NO_DEV, GLB_LOOKUP_NO_DEV);
 	return listener && !tcp_synq_no_recent_overflow(listener) &&
 	       glb_cookie_v6_check(ip6h, th) != 0;

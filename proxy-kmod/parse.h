@@ -19,11 +19,11 @@ struct glb_gue {
 	unsigned int udp_off;
 	unsigned int priv_off;
 	unsigned int inner_off;
-	unsigned int end;	/* one past the UDP datagram's last byte */
-	u8 inner_proto;		/* GLB_GUE_PROTO_IPV4 or GLB_GUE_PROTO_IPV6 */
+	unsigned int end; /* one past the UDP datagram's last byte */
+	u8 inner_proto;   /* GLB_GUE_PROTO_IPV4 or GLB_GUE_PROTO_IPV6 */
 	u8 next_hop;
 	u8 hop_count;
-	__be32 hop;		/* hops[next_hop], or 0 when next_hop == hop_count */
+	__be32 hop; /* hops[next_hop], or 0 when next_hop == hop_count */
 };
 
 /*
@@ -51,12 +51,12 @@ struct glb_flow {
  * reversed, the client's.  For a TCP segment, flow is its own.
  */
 struct glb_inner {
-	const struct iphdr *iph;	/* set for IPv4 */
-	const struct ipv6hdr *ip6h;	/* set for IPv6 */
+	const struct iphdr *iph;    /* set for IPv4 */
+	const struct ipv6hdr *ip6h; /* set for IPv6 */
 	const struct tcphdr *th;
 	bool fragment;
 	bool too_big;
-	struct glb_flow flow;		/* set when th or too_big */
+	struct glb_flow flow; /* set when th or too_big */
 	struct iphdr iph_copy;
 	struct ipv6hdr ip6h_copy;
 	struct tcphdr th_copy;

@@ -28,7 +28,7 @@ enum glb_stat {
 	GLB_STAT_FORWARD_SELF,
 	/* sent on to the next hop */
 	GLB_STAT_FORWARD,
-	GLB_STAT_FORWARD_ICMP,	/* a path-MTU error about a flow held further on */
+	GLB_STAT_FORWARD_ICMP, /* a path-MTU error about a flow held further on */
 	/* dropped: the packet lied about itself */
 	GLB_STAT_DROP_UDP_LEN,
 	GLB_STAT_DROP_GUE_VERSION,

@@ -136,8 +136,9 @@ static int glb_target_check(const struct xt_tgchk_param *par)
 	const struct xt_glbredirect_info *info = par->targinfo;
 
 	if (info->flags & ~XT_GLBREDIRECT_FLAGS_KNOWN) {
-		pr_info_ratelimited("unknown flags 0x%x: the iptables extension is newer than this module\n",
-				    info->flags);
+		pr_info_ratelimited(
+			"unknown flags 0x%x: the iptables extension is newer than this module\n",
+			info->flags);
 		return -EINVAL;
 	}
 	return 0;

@@ -50,8 +50,10 @@ static bool same_file(const char *in, const char *out)
 
 	if (stat(in, &a) != 0 || stat(out, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return false;
-	fprintf(stderr, "%s: build-config: OUT '%s' is IN '%s': refusing to overwrite the source "
-		"table\n", GLB_CLI_NAME, out, in);
+	fprintf(stderr,
+		"%s: build-config: OUT '%s' is IN '%s': refusing to overwrite the source "
+		"table\n",
+		GLB_CLI_NAME, out, in);
 	return true;
 }
 

@@ -76,8 +76,9 @@ static void print_table_text(uint32_t idx, const struct glb_fmt_table *t)
 			snprintf(ports, sizeof(ports), "%u", b->port_start);
 		else
 			snprintf(ports, sizeof(ports), "%u-%u", b->port_start, b->port_end);
-		printf("  bind %-3u %s/%u %s %s\n", i, glb_cli_addr_str(b->family, b->addr, ip,
-			sizeof(ip)), b->prefix_bits, proto_name(b->proto), ports);
+		printf("  bind %-3u %s/%u %s %s\n", i,
+		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), b->prefix_bits,
+		       proto_name(b->proto), ports);
 	}
 	printf("  %-11s %-15s %-8s %-6s %16s %16s\n", "backend", "ip", "state", "health",
 	       "primary rows", "secondary rows");
@@ -85,7 +86,8 @@ static void print_table_text(uint32_t idx, const struct glb_fmt_table *t)
 		const struct glb_fmt_backend *b = &t->backends[i];
 
 		printf("  backend %-3u %-15s %-8s %-6s %7u (%5.1f%%) %7u (%5.1f%%)\n", i,
-		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), glb_table_state_name(b->state),
+		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)),
+		       glb_table_state_name(b->state),
 		       b->health == GLB_FMT_HEALTH_UP ? "up" : "down", c.primary[i],
 		       100.0 * c.primary[i] / GLB_FMT_TABLE_ENTRIES, c.secondary[i],
 		       100.0 * c.secondary[i] / GLB_FMT_TABLE_ENTRIES);
@@ -107,17 +109,18 @@ static void print_table_json(uint32_t idx, const struct glb_fmt_table *t, bool l
 		const struct glb_fmt_bind *b = &t->binds[i];
 
 		printf("%s\n       {\"index\": %u, \"ip\": \"%s\", \"prefix\": %u, \"proto\": \"%s\", "
-		       "\"port_start\": %u, \"port_end\": %u}", i ? "," : "", i,
-		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), b->prefix_bits,
-		       proto_name(b->proto), b->port_start, b->port_end);
+		       "\"port_start\": %u, \"port_end\": %u}",
+		       i ? "," : "", i, glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)),
+		       b->prefix_bits, proto_name(b->proto), b->port_start, b->port_end);
 	}
 	printf("],\n     \"backends\": [");
 	for (i = 0; i < t->num_backends; i++) {
 		const struct glb_fmt_backend *b = &t->backends[i];
 
 		printf("%s\n       {\"index\": %u, \"ip\": \"%s\", \"state\": \"%s\", \"healthy\": %s, "
-		       "\"primary_rows\": %u, \"secondary_rows\": %u}", i ? "," : "", i,
-		       glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)), glb_table_state_name(b->state),
+		       "\"primary_rows\": %u, \"secondary_rows\": %u}",
+		       i ? "," : "", i, glb_cli_addr_str(b->family, b->addr, ip, sizeof(ip)),
+		       glb_table_state_name(b->state),
 		       b->health == GLB_FMT_HEALTH_UP ? "true" : "false", c.primary[i],
 		       c.secondary[i]);
 	}
@@ -166,7 +169,8 @@ int glb_cli_dump(int argc, char **argv)
 		       tf->hdr->version, hex, tf->size);
 	else
 		printf("%s: GLB table format v%u, %u table%s, %zu bytes, sha256 %s\n", path,
-		       tf->hdr->version, tf->num_tables, tf->num_tables == 1 ? "" : "s", tf->size, hex);
+		       tf->hdr->version, tf->num_tables, tf->num_tables == 1 ? "" : "s", tf->size,
+		       hex);
 	for (t = 0; t < tf->num_tables; t++) {
 		if (json)
 			print_table_json(t, &tf->tables[t], t + 1 == tf->num_tables);

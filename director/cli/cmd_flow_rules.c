@@ -58,7 +58,8 @@ static bool iface_ok(const char *s)
 	if (n == 0 || n > IFNAME_MAX)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:",
+			    s[i]))
 			return false;
 	return true;
 }
@@ -92,7 +93,8 @@ static int parse_args(int argc, char **argv, struct flow_rules_args *a)
 				GLB_CLI_NAME, optarg);
 			return GLB_EXIT_USAGE;
 		} else if (c == 'v' || c == 'q') {
-			if (!number(optarg, c == 'v' ? 255 : 65535, c == 'v' ? &a->vf : &a->queue)) {
+			if (!number(optarg, c == 'v' ? 255 : 65535,
+				    c == 'v' ? &a->vf : &a->queue)) {
 				fprintf(stderr, "%s: flow-rules: --%s '%s' is not a number 0-%d\n",
 					GLB_CLI_NAME, c == 'v' ? "vf" : "queue", optarg,
 					c == 'v' ? 255 : 65535);
@@ -120,11 +122,13 @@ static void ignore_mask(uint8_t family, unsigned prefix_bits, char *buf, size_t 
 {
 	uint8_t m[16] = { 0 };
 	size_t len = family == GLB_FAMILY_IPV4 ? 4 : 16, i;
+	unsigned bits = prefix_bits;
 
 	for (i = 0; i < len; i++) {
-		unsigned keep = prefix_bits >= 8 * (i + 1) ? 8 : prefix_bits > 8 * i ? prefix_bits - 8 * i : 0;
+		unsigned keep = bits >= 8 ? 8 : bits;
 
 		m[i] = (uint8_t)(0xff >> keep);
+		bits -= keep;
 	}
 	inet_ntop(family == GLB_FAMILY_IPV4 ? AF_INET : AF_INET6, m, buf, (socklen_t)cap);
 }

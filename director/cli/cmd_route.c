@@ -22,7 +22,8 @@
 
 static const char usage[] =
 	"Usage: " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin SRC [SRC...]\n"
-	"       " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin SRC DST SPORT DPORT PROTO\n"
+	"       " GLB_CLI_NAME " route [--config DIRECTOR.conf] [--json] TABLE.bin "
+	"SRC DST SPORT DPORT PROTO\n"
 	"\n"
 	"Show where a client's packets go: the table they match, the row their hash\n"
 	"selects, and the primary and secondary proxies (the GUE hop list), computed\n"
@@ -161,8 +162,10 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 	}
 	n = argc - optind - 1;
 	if (n < 1) {
-		fprintf(stderr, "%s: route takes TABLE.bin and SRC..., or TABLE.bin and SRC DST "
-			"SPORT DPORT PROTO\n\n%s", GLB_CLI_NAME, usage);
+		fprintf(stderr,
+			"%s: route takes TABLE.bin and SRC..., or TABLE.bin and SRC DST "
+			"SPORT DPORT PROTO\n\n%s",
+			GLB_CLI_NAME, usage);
 		return GLB_EXIT_USAGE;
 	}
 	a->table = argv[optind];
@@ -178,8 +181,7 @@ static int parse_args(int argc, char **argv, struct route_args *a)
 	return 0;
 }
 
-static const char *backend_desc(const struct glb_fmt_table *t, uint32_t idx, char *buf,
-				size_t len)
+static const char *backend_desc(const struct glb_fmt_table *t, uint32_t idx, char *buf, size_t len)
 {
 	const struct glb_fmt_backend *b = &t->backends[idx];
 
@@ -211,7 +213,8 @@ static void print_route(const struct route_args *a, uint32_t table, const struct
 	       backend_desc(t, r->primary_idx, desc, sizeof(desc)));
 	printf("  secondary %-15s (%s)\n", inet_ntop(AF_INET, &r->hops[1], ip, sizeof(ip)),
 	       backend_desc(t, r->secondary_idx, desc, sizeof(desc)));
-	printf("  GUE: outer destination %s, hops", inet_ntop(AF_INET, &r->hops[0], ip, sizeof(ip)));
+	printf("  GUE: outer destination %s, hops",
+	       inet_ntop(AF_INET, &r->hops[0], ip, sizeof(ip)));
 	for (h = 1; h < r->num_hops; h++)
 		printf(" %s", inet_ntop(AF_INET, &r->hops[h], ip, sizeof(ip)));
 	printf("%s\n", r->num_hops > 2 ? " (the last two from alt_hash_fields)" : "");
@@ -250,8 +253,10 @@ static int route_sources(const struct route_args *a, const struct glb_table_file
 	int i, ret = GLB_EXIT_OK;
 
 	if ((opts->hash_fields | opts->alt_hash_fields) & ~GLB_HASH_SRC_ADDR) {
-		fprintf(stderr, "%s: route: the director hashes more than the source address: "
-			"give SRC DST SPORT DPORT PROTO\n", GLB_CLI_NAME);
+		fprintf(stderr,
+			"%s: route: the director hashes more than the source address: "
+			"give SRC DST SPORT DPORT PROTO\n",
+			GLB_CLI_NAME);
 		return GLB_EXIT_USAGE;
 	}
 	for (i = 0; i < a->nsrcs; i++) {
@@ -269,13 +274,15 @@ static int route_one(const struct route_args *a, const struct glb_table_file *tf
 	int t = glb_classify_flow(tf->tables, tf->num_tables, &a->flow, opts);
 
 	if (t == -GLB_DROP_NO_MATCH) {
-		fprintf(stderr, "%s: route: no table has a bind for that destination, protocol "
-			"and port: the director would not forward it\n", GLB_CLI_NAME);
+		fprintf(stderr,
+			"%s: route: no table has a bind for that destination, protocol "
+			"and port: the director would not forward it\n",
+			GLB_CLI_NAME);
 		return GLB_EXIT_NO_ROUTE;
 	}
 	if (t < 0) {
 		fprintf(stderr, "%s: route: packet not forwarded: %s\n", GLB_CLI_NAME,
-			glb_verdict_name((enum glb_verdict)-t));
+			glb_verdict_name((enum glb_verdict)(-t)));
 		return GLB_EXIT_NO_ROUTE;
 	}
 	if (glb_route_flow(&tf->tables[t], &a->flow, opts, &r) != GLB_OK) {
@@ -329,8 +336,10 @@ int glb_cli_route(int argc, char **argv)
 	} else {
 		glb_diag_print(&d, stderr, GLB_CLI_NAME);
 		if (tf->num_tables == 0) {
-			fprintf(stderr, "%s: route: %s holds no tables: the director would forward "
-				"nothing\n", GLB_CLI_NAME, a.table);
+			fprintf(stderr,
+				"%s: route: %s holds no tables: the director would forward "
+				"nothing\n",
+				GLB_CLI_NAME, a.table);
 			ret = GLB_EXIT_NO_ROUTE;
 		} else {
 			ret = a.src_only ? route_sources(&a, tf, &opts) : route_one(&a, tf, &opts);

@@ -102,6 +102,7 @@ static json_t *collect(struct tel *t)
 {
 	json_t *all = json_object(), *ports = json_object(), *tables = json_object();
 	json_t *stats = tel_query(t, "/glb/stats"), *ids = tel_query(t, "/glb/ports"), *v;
+	json_int_t ntables = stats ? json_integer_value(json_object_get(stats, "tables")) : 0;
 	char cmd[64], key[16];
 	size_t i;
 
@@ -112,8 +113,7 @@ static json_t *collect(struct tel *t)
 		json_object_set_new(ports, key, tel_query(t, cmd));
 	}
 	json_decref(ids);
-	for (i = 0; stats && (json_int_t)i < json_integer_value(json_object_get(stats, "tables")) &&
-		    i < MAX_OBJECTS; i++) {
+	for (i = 0; (json_int_t)i < ntables && i < MAX_OBJECTS; i++) {
 		snprintf(cmd, sizeof(cmd), "/glb/table,%zu", i);
 		snprintf(key, sizeof(key), "%zu", i);
 		json_object_set_new(tables, key, tel_query(t, cmd));
@@ -152,8 +152,8 @@ static void print_text(json_t *all)
 	json_object_foreach(json_object_get(all, "tables"), key, t) {
 		json_t *ips = json_object_get(t, "backend_ips");
 
-		printf("table %s: packets %llu bytes %llu\n", key, (unsigned long long)u(t, "packets"),
-		       (unsigned long long)u(t, "bytes"));
+		printf("table %s: packets %llu bytes %llu\n", key,
+		       (unsigned long long)u(t, "packets"), (unsigned long long)u(t, "bytes"));
 		json_array_foreach(ips, i, v)
 			printf("  backend %-15s %llu packets as primary\n", json_string_value(v),
 			       (unsigned long long)json_integer_value(
@@ -175,11 +175,14 @@ static void prom_ports(json_t *ports)
 		{ "rx", "glb_director_rx_packets_total", "Packets received." },
 		{ "tx", "glb_director_tx_packets_total", "Packets sent, encapsulated." },
 		{ "tx_full", "glb_director_tx_full_total", "Packets lost to a full TX queue." },
-		{ "too_big", "glb_director_too_big_total", "Packets over the MTU once encapsulated." },
-		{ "no_headroom", "glb_director_no_headroom_total", "Packets without mbuf headroom." },
+		{ "too_big", "glb_director_too_big_total",
+		  "Packets over the MTU once encapsulated." },
+		{ "no_headroom", "glb_director_no_headroom_total",
+		  "Packets without mbuf headroom." },
 		{ "to_kernel_full", "glb_director_to_kernel_full_total",
 		  "Packets lost to a full or down exception TAP." },
-		{ "imissed", "glb_director_nic_missed_total", "Packets the NIC dropped (RX full)." },
+		{ "imissed", "glb_director_nic_missed_total",
+		  "Packets the NIC dropped (RX full)." },
 	};
 	const char *port, *k;
 	json_t *v, *c;
@@ -197,7 +200,8 @@ static void prom_ports(json_t *ports)
 		json_object_foreach(v, k, c)
 			if (strncmp(k, "drop_", 5) == 0)
 				printf("glb_director_dropped_packets_total{port=\"%s\",reason=\"%s\"} "
-				       "%llu\n", port, k + 5, (unsigned long long)json_integer_value(c));
+				       "%llu\n",
+				       port, k + 5, (unsigned long long)json_integer_value(c));
 }
 
 static void prom_tables(json_t *tables)
@@ -269,8 +273,10 @@ int glb_cli_stats(int argc, char **argv)
 			enum stats_format want = c == 'j' ? FMT_JSON : FMT_PROMETHEUS;
 
 			if (fmt != FMT_TEXT && fmt != want) {
-				fprintf(stderr, "%s: stats: --json and --prometheus are two answers: "
-					"pick one\n", GLB_CLI_NAME);
+				fprintf(stderr,
+					"%s: stats: --json and --prometheus are two answers: "
+					"pick one\n",
+					GLB_CLI_NAME);
 				return GLB_EXIT_USAGE;
 			}
 			fmt = want;

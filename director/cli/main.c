@@ -77,10 +77,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} commands[] = {
-		{ "build-config", glb_cli_build },
-		{ "dump", glb_cli_dump },
-		{ "flow-rules", glb_cli_flow_rules },
-		{ "route", glb_cli_route },
+		{ "build-config", glb_cli_build },    { "dump", glb_cli_dump },
+		{ "flow-rules", glb_cli_flow_rules }, { "route", glb_cli_route },
 		{ "stats", glb_cli_stats },
 	};
 	size_t i;

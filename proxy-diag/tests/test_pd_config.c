@@ -16,16 +16,18 @@ struct defaults_case {
 };
 
 static const struct defaults_case defaults_cases[] = {
-    {"double quotes", "GLB_PROXY_VIPS=\"192.0.2.10 2001:db8::10\"\n", 0, "192.0.2.10 2001:db8::10"},
-    {"single quotes", "GLB_PROXY_VIPS='192.0.2.10'\n", 0, "192.0.2.10"},
-    {"no quotes, a comment after", "GLB_PROXY_VIPS=192.0.2.10 # the web VIP\n", 0, "192.0.2.10"},
-    {"export and indentation", "  export GLB_PROXY_VIPS=\"192.0.2.10\"\n", 0, "192.0.2.10"},
-    {"the last assignment wins", "GLB_PROXY_VIPS=\"\"\nGLB_PROXY_VIPS=\"192.0.2.11\"\n", 0,
-     "192.0.2.11"},
-    {"empty, as shipped", "# comment\nGLB_PROXY_VIPS=\"\"\nGLB_PROXY_PORT=19523\n", 0, ""},
-    {"commented out", "#GLB_PROXY_VIPS=\"192.0.2.10\"\n", -ENOENT, NULL},
-    {"another variable's prefix", "GLB_PROXY_VIPS_OLD=\"192.0.2.10\"\n", -ENOENT, NULL},
-    {"no newline at the end", "GLB_PROXY_VIPS=\"192.0.2.10\"", 0, "192.0.2.10"},
+	{ "double quotes", "GLB_PROXY_VIPS=\"192.0.2.10 2001:db8::10\"\n", 0,
+	  "192.0.2.10 2001:db8::10" },
+	{ "single quotes", "GLB_PROXY_VIPS='192.0.2.10'\n", 0, "192.0.2.10" },
+	{ "no quotes, a comment after", "GLB_PROXY_VIPS=192.0.2.10 # the web VIP\n", 0,
+	  "192.0.2.10" },
+	{ "export and indentation", "  export GLB_PROXY_VIPS=\"192.0.2.10\"\n", 0, "192.0.2.10" },
+	{ "the last assignment wins", "GLB_PROXY_VIPS=\"\"\nGLB_PROXY_VIPS=\"192.0.2.11\"\n", 0,
+	  "192.0.2.11" },
+	{ "empty, as shipped", "# comment\nGLB_PROXY_VIPS=\"\"\nGLB_PROXY_PORT=19523\n", 0, "" },
+	{ "commented out", "#GLB_PROXY_VIPS=\"192.0.2.10\"\n", -ENOENT, NULL },
+	{ "another variable's prefix", "GLB_PROXY_VIPS_OLD=\"192.0.2.10\"\n", -ENOENT, NULL },
+	{ "no newline at the end", "GLB_PROXY_VIPS=\"192.0.2.10\"", 0, "192.0.2.10" },
 };
 
 START_TEST(test_defaults_file_is_read_as_a_shell_would)
@@ -46,14 +48,15 @@ START_TEST(test_missing_defaults_file_says_so)
 {
 	char value[16];
 
-	ck_assert_int_eq(
-	    glb_pd_config_read_defaults("/nonexistent/glb-proxy", value, sizeof(value)), -ENOENT);
+	ck_assert_int_eq(glb_pd_config_read_defaults("/nonexistent/glb-proxy", value,
+						     sizeof(value)),
+			 -ENOENT);
 }
 END_TEST
 
 START_TEST(test_list_takes_blanks_and_commas)
 {
-	struct glb_pd_vips v = {0};
+	struct glb_pd_vips v = { 0 };
 	char bad[64] = "";
 
 	ck_assert_int_eq(glb_pd_config_add_list(&v, " 192.0.2.10,192.0.2.11:80\t2001:db8::10 ", bad,
@@ -66,19 +69,19 @@ END_TEST
 
 START_TEST(test_list_names_the_bad_word)
 {
-	struct glb_pd_vips v = {0};
+	struct glb_pd_vips v = { 0 };
 	char bad[64] = "";
 
-	ck_assert_int_eq(
-	    glb_pd_config_add_list(&v, "192.0.2.10 192.0.2.1O 192.0.2.12", bad, sizeof(bad)),
-	    -EINVAL);
+	ck_assert_int_eq(glb_pd_config_add_list(&v, "192.0.2.10 192.0.2.1O 192.0.2.12", bad,
+						sizeof(bad)),
+			 -EINVAL);
 	ck_assert_str_eq(bad, "192.0.2.1O");
 }
 END_TEST
 
 START_TEST(test_same_vip_twice_counts_once)
 {
-	struct glb_pd_vips v = {0};
+	struct glb_pd_vips v = { 0 };
 
 	ck_assert_int_eq(glb_pd_config_add(&v, "192.0.2.10:80"), 0);
 	ck_assert_int_eq(glb_pd_config_add(&v, "192.0.2.10:80"), 0);

@@ -13,11 +13,11 @@
 
 /* Shaped like 6.1's /proc/net/netstat: two TcpExt lines, then IpExt. */
 static const char netstat[] =
-    "TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed EmbryonicRsts TW TWRecycled "
-    "ListenOverflows ListenDrops TCPTimeouts TCPBacklogDrop TCPSynRetrans\n"
-    "TcpExt: 7 5 1 0 42 0 12 13 3 2 9\n"
-    "IpExt: InNoRoutes InTruncatedPkts ListenOverflows\n"
-    "IpExt: 0 0 999\n";
+	"TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed EmbryonicRsts TW TWRecycled "
+	"ListenOverflows ListenDrops TCPTimeouts TCPBacklogDrop TCPSynRetrans\n"
+	"TcpExt: 7 5 1 0 42 0 12 13 3 2 9\n"
+	"IpExt: InNoRoutes InTruncatedPkts ListenOverflows\n"
+	"IpExt: 0 0 999\n";
 
 START_TEST(test_netstat_tcpext_counters_are_read)
 {
@@ -90,14 +90,14 @@ struct verdict_case {
 };
 
 static const struct verdict_case verdicts[] = {
-    {"total", GLB_PD_VERDICT_TOTAL},
-    {"accept_syn", GLB_PD_VERDICT_ACCEPTED},
-    {"accept_last_resort", GLB_PD_VERDICT_ACCEPTED},
-    {"forward_self", GLB_PD_VERDICT_ACCEPTED}, /* the hop is this host: accepted */
-    {"forward", GLB_PD_VERDICT_FORWARDED},
-    {"forward_icmp", GLB_PD_VERDICT_FORWARDED},
-    {"drop_ttl", GLB_PD_VERDICT_DROPPED},
-    {"something_new", GLB_PD_VERDICT_OTHER},
+	{ "total", GLB_PD_VERDICT_TOTAL },
+	{ "accept_syn", GLB_PD_VERDICT_ACCEPTED },
+	{ "accept_last_resort", GLB_PD_VERDICT_ACCEPTED },
+	{ "forward_self", GLB_PD_VERDICT_ACCEPTED }, /* the hop is this host: accepted */
+	{ "forward", GLB_PD_VERDICT_FORWARDED },
+	{ "forward_icmp", GLB_PD_VERDICT_FORWARDED },
+	{ "drop_ttl", GLB_PD_VERDICT_DROPPED },
+	{ "something_new", GLB_PD_VERDICT_OTHER },
 };
 
 START_TEST(test_redirect_counter_has_its_verdict)
@@ -115,7 +115,8 @@ START_TEST(test_delta_of_a_counter_that_went_back_counts_from_zero)
 }
 END_TEST
 
-static const struct glb_pd_state_key key = {"0a1b2c3d-0000-4000-8000-000000000001", 4, 4026531840};
+static const struct glb_pd_state_key key = { "0a1b2c3d-0000-4000-8000-000000000001", 4,
+					     4026531840 };
 
 static void sample(struct glb_pd_counters *c)
 {

@@ -50,16 +50,19 @@ static int kernel_run(const uint8_t *bc, int len, const struct entry *entry)
 		const struct inet_diag_bc_op *op = (const void *)bc;
 
 		switch (op->code) {
-		case INET_DIAG_BC_NOP: break;
-		case INET_DIAG_BC_JMP: yes = 0; break;
+		case INET_DIAG_BC_NOP:
+			break;
+		case INET_DIAG_BC_JMP:
+			yes = 0;
+			break;
 		case INET_DIAG_BC_S_COND:
 		case INET_DIAG_BC_D_COND: {
 			const struct inet_diag_hostcond *cond = (const void *)(op + 1);
 			const uint32_t *addr;
 
 			if (cond->port != -1 &&
-			    cond->port !=
-				(op->code == INET_DIAG_BC_S_COND ? entry->sport : entry->dport)) {
+			    cond->port != (op->code == INET_DIAG_BC_S_COND ? entry->sport :
+									     entry->dport)) {
 				yes = 0;
 				break;
 			}
@@ -81,7 +84,8 @@ static int kernel_run(const uint8_t *bc, int len, const struct entry *entry)
 			yes = 0;
 			break;
 		}
-		default: ck_abort_msg("opcode %d is not one the filter uses", op->code);
+		default:
+			ck_abort_msg("opcode %d is not one the filter uses", op->code);
 		}
 		if (yes) {
 			len -= op->yes;
@@ -121,10 +125,17 @@ static int valid_hostcond(const struct inet_diag_bc_op *op, int len, int *min_le
 		return 0;
 	cond = (const void *)(op + 1);
 	switch (cond->family) {
-	case AF_UNSPEC: addr_len = 0; break;
-	case AF_INET: addr_len = 4; break;
-	case AF_INET6: addr_len = 16; break;
-	default: return 0;
+	case AF_UNSPEC:
+		addr_len = 0;
+		break;
+	case AF_INET:
+		addr_len = 4;
+		break;
+	case AF_INET6:
+		addr_len = 16;
+		break;
+	default:
+		return 0;
 	}
 	*min_len += addr_len;
 	if (len < *min_len)
@@ -149,8 +160,10 @@ static int kernel_audit(const uint8_t *bytecode, int bytecode_len)
 				return -1;
 			break;
 		case INET_DIAG_BC_JMP:
-		case INET_DIAG_BC_NOP: break;
-		default: return -1;
+		case INET_DIAG_BC_NOP:
+			break;
+		default:
+			return -1;
 		}
 		if (op->code != INET_DIAG_BC_NOP) {
 			if (op->no < min_len || op->no > len + 4 || op->no & 3)
@@ -173,213 +186,213 @@ static int kernel_audit(const uint8_t *bytecode, int bytecode_len)
 struct filter_case {
 	const char *name;
 	const char *vips[MAX_VIPS];
-	int family;		    /* the dump's */
-	int listeners;		    /* with the wildcard conditions */
-	const char *peer;	    /* a prefix, or NULL */
+	int family;                 /* the dump's */
+	int listeners;              /* with the wildcard conditions */
+	const char *peer;           /* a prefix, or NULL */
 	const char *local, *remote; /* the socket's addresses, as its family writes them */
 	uint16_t sport;
 	int want;
 };
 
 static const struct filter_case cases[] = {
-    {"IPv4 VIP and port: its socket",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.10",
-     "198.51.100.7",
-     80,
-     1},
-    {"IPv4 VIP and port: another port",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.10",
-     "198.51.100.7",
-     443,
-     0},
-    {"IPv4 VIP and port: another address",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.11",
-     "198.51.100.7",
-     80,
-     0},
-    {"VIP without a port: any port",
-     {"192.0.2.10"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.10",
-     "198.51.100.7",
-     8443,
-     1},
-    {"second of three VIPs",
-     {"192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:80"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.2",
-     "198.51.100.7",
-     80,
-     1},
-    {"last of three VIPs",
-     {"192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:443"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.3",
-     "198.51.100.7",
-     443,
-     1},
-    {"none of three VIPs",
-     {"192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:443"},
-     AF_INET,
-     0,
-     NULL,
-     "192.0.2.3",
-     "198.51.100.7",
-     80,
-     0},
-    {"IPv4 VIP in an IPv6 dump: its mapped socket",
-     {"192.0.2.10:80"},
-     AF_INET6,
-     0,
-     NULL,
-     "::ffff:192.0.2.10",
-     "::ffff:198.51.100.7",
-     80,
-     1},
-    {"IPv4 VIP in an IPv6 dump: another mapped address",
-     {"192.0.2.10:80"},
-     AF_INET6,
-     0,
-     NULL,
-     "::ffff:192.0.2.11",
-     "::ffff:198.51.100.7",
-     80,
-     0},
-    {"IPv6 VIP",
-     {"[2001:db8::10]:443"},
-     AF_INET6,
-     0,
-     NULL,
-     "2001:db8::10",
-     "2001:db8:1::7",
-     443,
-     1},
-    {"IPv6 VIP: a neighbour address",
-     {"[2001:db8::10]:443"},
-     AF_INET6,
-     0,
-     NULL,
-     "2001:db8::11",
-     "2001:db8:1::7",
-     443,
-     0},
-    {"wildcard listener on the VIP's port",
-     {"192.0.2.10:80"},
-     AF_INET,
-     1,
-     NULL,
-     "0.0.0.0",
-     "0.0.0.0",
-     80,
-     1},
-    {"wildcard listener on another port",
-     {"192.0.2.10:80"},
-     AF_INET,
-     1,
-     NULL,
-     "0.0.0.0",
-     "0.0.0.0",
-     22,
-     0},
-    {"wildcard listener, not asked for",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     NULL,
-     "0.0.0.0",
-     "0.0.0.0",
-     80,
-     0},
-    {"dual-stack [::] listener for an IPv4 VIP",
-     {"192.0.2.10:80"},
-     AF_INET6,
-     1,
-     NULL,
-     "::",
-     "::",
-     80,
-     1},
-    {"peer inside the prefix",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     "198.51.100.0/24",
-     "192.0.2.10",
-     "198.51.100.7",
-     80,
-     1},
-    {"peer outside the prefix",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     "198.51.100.0/24",
-     "192.0.2.10",
-     "198.51.101.7",
-     80,
-     0},
-    {"peer inside, VIP not",
-     {"192.0.2.10:80"},
-     AF_INET,
-     0,
-     "198.51.100.0/24",
-     "192.0.2.99",
-     "198.51.100.7",
-     80,
-     0},
-    {"peer prefix of 20 bits",
-     {"192.0.2.1:80", "192.0.2.2:80"},
-     AF_INET,
-     0,
-     "10.16.0.0/12",
-     "192.0.2.2",
-     "10.31.255.1",
-     80,
-     1},
-    {"IPv4 peer prefix, mapped peer",
-     {"192.0.2.10:80"},
-     AF_INET6,
-     0,
-     "198.51.100.0/24",
-     "::ffff:192.0.2.10",
-     "::ffff:198.51.100.7",
-     80,
-     1},
-    {"IPv6 peer prefix",
-     {"[2001:db8::10]:443"},
-     AF_INET6,
-     0,
-     "2001:db8:1::/48",
-     "2001:db8::10",
-     "2001:db8:1::7",
-     443,
-     1},
-    {"IPv6 peer outside",
-     {"[2001:db8::10]:443"},
-     AF_INET6,
-     0,
-     "2001:db8:1::/48",
-     "2001:db8::10",
-     "2001:db8:2::7",
-     443,
-     0},
+	{ "IPv4 VIP and port: its socket",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.10",
+	  "198.51.100.7",
+	  80,
+	  1 },
+	{ "IPv4 VIP and port: another port",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.10",
+	  "198.51.100.7",
+	  443,
+	  0 },
+	{ "IPv4 VIP and port: another address",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.11",
+	  "198.51.100.7",
+	  80,
+	  0 },
+	{ "VIP without a port: any port",
+	  { "192.0.2.10" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.10",
+	  "198.51.100.7",
+	  8443,
+	  1 },
+	{ "second of three VIPs",
+	  { "192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:80" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.2",
+	  "198.51.100.7",
+	  80,
+	  1 },
+	{ "last of three VIPs",
+	  { "192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:443" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.3",
+	  "198.51.100.7",
+	  443,
+	  1 },
+	{ "none of three VIPs",
+	  { "192.0.2.1:80", "192.0.2.2:80", "192.0.2.3:443" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "192.0.2.3",
+	  "198.51.100.7",
+	  80,
+	  0 },
+	{ "IPv4 VIP in an IPv6 dump: its mapped socket",
+	  { "192.0.2.10:80" },
+	  AF_INET6,
+	  0,
+	  NULL,
+	  "::ffff:192.0.2.10",
+	  "::ffff:198.51.100.7",
+	  80,
+	  1 },
+	{ "IPv4 VIP in an IPv6 dump: another mapped address",
+	  { "192.0.2.10:80" },
+	  AF_INET6,
+	  0,
+	  NULL,
+	  "::ffff:192.0.2.11",
+	  "::ffff:198.51.100.7",
+	  80,
+	  0 },
+	{ "IPv6 VIP",
+	  { "[2001:db8::10]:443" },
+	  AF_INET6,
+	  0,
+	  NULL,
+	  "2001:db8::10",
+	  "2001:db8:1::7",
+	  443,
+	  1 },
+	{ "IPv6 VIP: a neighbour address",
+	  { "[2001:db8::10]:443" },
+	  AF_INET6,
+	  0,
+	  NULL,
+	  "2001:db8::11",
+	  "2001:db8:1::7",
+	  443,
+	  0 },
+	{ "wildcard listener on the VIP's port",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  1,
+	  NULL,
+	  "0.0.0.0",
+	  "0.0.0.0",
+	  80,
+	  1 },
+	{ "wildcard listener on another port",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  1,
+	  NULL,
+	  "0.0.0.0",
+	  "0.0.0.0",
+	  22,
+	  0 },
+	{ "wildcard listener, not asked for",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  NULL,
+	  "0.0.0.0",
+	  "0.0.0.0",
+	  80,
+	  0 },
+	{ "dual-stack [::] listener for an IPv4 VIP",
+	  { "192.0.2.10:80" },
+	  AF_INET6,
+	  1,
+	  NULL,
+	  "::",
+	  "::",
+	  80,
+	  1 },
+	{ "peer inside the prefix",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  "198.51.100.0/24",
+	  "192.0.2.10",
+	  "198.51.100.7",
+	  80,
+	  1 },
+	{ "peer outside the prefix",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  "198.51.100.0/24",
+	  "192.0.2.10",
+	  "198.51.101.7",
+	  80,
+	  0 },
+	{ "peer inside, VIP not",
+	  { "192.0.2.10:80" },
+	  AF_INET,
+	  0,
+	  "198.51.100.0/24",
+	  "192.0.2.99",
+	  "198.51.100.7",
+	  80,
+	  0 },
+	{ "peer prefix of 20 bits",
+	  { "192.0.2.1:80", "192.0.2.2:80" },
+	  AF_INET,
+	  0,
+	  "10.16.0.0/12",
+	  "192.0.2.2",
+	  "10.31.255.1",
+	  80,
+	  1 },
+	{ "IPv4 peer prefix, mapped peer",
+	  { "192.0.2.10:80" },
+	  AF_INET6,
+	  0,
+	  "198.51.100.0/24",
+	  "::ffff:192.0.2.10",
+	  "::ffff:198.51.100.7",
+	  80,
+	  1 },
+	{ "IPv6 peer prefix",
+	  { "[2001:db8::10]:443" },
+	  AF_INET6,
+	  0,
+	  "2001:db8:1::/48",
+	  "2001:db8::10",
+	  "2001:db8:1::7",
+	  443,
+	  1 },
+	{ "IPv6 peer outside",
+	  { "[2001:db8::10]:443" },
+	  AF_INET6,
+	  0,
+	  "2001:db8:1::/48",
+	  "2001:db8::10",
+	  "2001:db8:2::7",
+	  443,
+	  0 },
 };
 
 static void addr_words(int family, const char *text, uint32_t out[4])
@@ -394,7 +407,7 @@ START_TEST(test_filter_is_accepted_and_selects_the_vips_sockets)
 	struct glb_pd_vip vips[MAX_VIPS];
 	struct glb_pd_hostcond local[2 * MAX_VIPS], peer;
 	struct glb_pd_prefix prefix;
-	struct entry e = {.family = c->family, .sport = c->sport, .dport = 51000};
+	struct entry e = { .family = c->family, .sport = c->sport, .dport = 51000 };
 	uint8_t bc[1024];
 	size_t n = 0;
 	ssize_t nlocal, len;
@@ -407,8 +420,9 @@ START_TEST(test_filter_is_accepted_and_selects_the_vips_sockets)
 	ck_assert_int_gt(nlocal, 0);
 	if (c->peer) {
 		ck_assert_int_eq(glb_pd_prefix_parse(c->peer, &prefix), 0);
-		peer = (struct glb_pd_hostcond){
-		    .addr = prefix.addr, .prefix_len = prefix.len, .port = GLB_PD_ANY_PORT};
+		peer = (struct glb_pd_hostcond){ .addr = prefix.addr,
+						 .prefix_len = prefix.len,
+						 .port = GLB_PD_ANY_PORT };
 	}
 	len = glb_pd_filter_build(local, (size_t)nlocal, &peer, c->peer ? 1 : 0, bc, sizeof(bc));
 	ck_assert_int_gt(len, 0);
@@ -466,7 +480,7 @@ END_TEST
 
 START_TEST(test_a_program_too_long_is_refused)
 {
-	struct glb_pd_hostcond c = {.prefix_len = 128, .port = 80};
+	struct glb_pd_hostcond c = { .prefix_len = 128, .port = 80 };
 	uint8_t bc[16];
 
 	c.addr.family = AF_INET6;

@@ -20,7 +20,7 @@
 #include "testutil.h"
 
 /* Room for a message with a tcp_info twice ours. */
-#define MSG_BUF	  2048
+#define MSG_BUF 2048
 #define END_OF(f) (offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
 
 /* A socket 192.0.2.10:80 <- 198.51.100.7:51000, ESTABLISHED, with info_len
@@ -31,7 +31,7 @@ static struct nlmsghdr *socket_message(uint8_t *buf, size_t info_len)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_msg *m = mnl_nlmsg_put_extra_header(nlh, sizeof(*m));
 	uint8_t info[2 * sizeof(struct tcp_info)];
-	struct tcp_info ti = {0};
+	struct tcp_info ti = { 0 };
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	m->idiag_family = AF_INET;
@@ -68,21 +68,21 @@ struct info_case {
 };
 
 static const struct info_case info_cases[] = {
-    {"our headers' struct", sizeof(struct tcp_info), 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT},
-    {"a newer kernel's: 64 bytes longer", sizeof(struct tcp_info) + 64, 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT},
-    {"a newer kernel's: 3 bytes longer (not a word)", sizeof(struct tcp_info) + 3, 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT},
-    {"4.18's: without bytes_sent", END_OF(tcpi_delivered_ce), 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT},
-    {"cut inside bytes_retrans", END_OF(tcpi_bytes_sent) + 4, 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT},
-    {"4.1's: up to bytes_received", END_OF(tcpi_bytes_received), 0,
-     GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED},
-    {"2.6's: up to total_retrans", END_OF(tcpi_total_retrans), 0, GLB_PD_TI_BASE},
-    {"shorter than any kernel's", END_OF(tcpi_total_retrans) - 4, -EINVAL, 0},
-    {"empty", 0, -EINVAL, 0},
+	{ "our headers' struct", sizeof(struct tcp_info), 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT },
+	{ "a newer kernel's: 64 bytes longer", sizeof(struct tcp_info) + 64, 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT },
+	{ "a newer kernel's: 3 bytes longer (not a word)", sizeof(struct tcp_info) + 3, 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT | GLB_PD_TI_BYTES_SENT },
+	{ "4.18's: without bytes_sent", END_OF(tcpi_delivered_ce), 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT },
+	{ "cut inside bytes_retrans", END_OF(tcpi_bytes_sent) + 4, 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED | GLB_PD_TI_NOTSENT },
+	{ "4.1's: up to bytes_received", END_OF(tcpi_bytes_received), 0,
+	  GLB_PD_TI_BASE | GLB_PD_TI_BYTES_ACKED },
+	{ "2.6's: up to total_retrans", END_OF(tcpi_total_retrans), 0, GLB_PD_TI_BASE },
+	{ "shorter than any kernel's", END_OF(tcpi_total_retrans) - 4, -EINVAL, 0 },
+	{ "empty", 0, -EINVAL, 0 },
 };
 
 START_TEST(test_tcp_info_of_any_length_is_read)
@@ -224,12 +224,12 @@ START_TEST(test_error_without_words_has_an_empty_message)
 	uint8_t buf[MSG_BUF];
 	char msg[GLB_PD_ERRMSG_LEN] = "stale";
 
-	ck_assert_int_eq(
-	    glb_pd_sockdiag_error(error_message(buf, -ENOENT, 1, 120, NULL), msg, sizeof(msg)),
-	    -ENOENT);
+	ck_assert_int_eq(glb_pd_sockdiag_error(error_message(buf, -ENOENT, 1, 120, NULL), msg,
+					       sizeof(msg)),
+			 -ENOENT);
 	ck_assert_str_eq(msg, "");
 	ck_assert_int_eq(
-	    glb_pd_sockdiag_error(error_message(buf, 0, 1, 120, NULL), msg, sizeof(msg)), 0);
+		glb_pd_sockdiag_error(error_message(buf, 0, 1, 120, NULL), msg, sizeof(msg)), 0);
 }
 END_TEST
 

@@ -13,7 +13,7 @@
 static struct glb_pd_sock sock(const char *local, uint16_t lport, const char *peer, uint16_t pport,
 			       unsigned state)
 {
-	struct glb_pd_sock s = {.state = (uint8_t)state, .local_port = lport, .peer_port = pport};
+	struct glb_pd_sock s = { .state = (uint8_t)state, .local_port = lport, .peer_port = pport };
 	uint8_t b[16];
 	int family = strchr(local, ':') ? AF_INET6 : AF_INET;
 
@@ -28,7 +28,7 @@ static struct glb_pd_sock sock(const char *local, uint16_t lport, const char *pe
 static struct glb_pd_sock listener(const char *local, uint16_t port, uint32_t queue, uint32_t max)
 {
 	struct glb_pd_sock s =
-	    sock(local, port, strchr(local, ':') ? "::" : "0.0.0.0", 0, GLB_PD_TCP_LISTEN);
+		sock(local, port, strchr(local, ':') ? "::" : "0.0.0.0", 0, GLB_PD_TCP_LISTEN);
 
 	s.rqueue = queue;
 	s.wqueue = max;
@@ -56,11 +56,11 @@ static const struct glb_pd_vipport *entry(const struct glb_pd_summary *s, const 
 
 START_TEST(test_sockets_are_counted_by_state)
 {
-	static const char *const text[] = {"192.0.2.10:80"};
-	static const unsigned states[] = {GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_ESTABLISHED,
-					  GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_TIME_WAIT,
-					  GLB_PD_TCP_TIME_WAIT,	  GLB_PD_TCP_FIN_WAIT2,
-					  GLB_PD_TCP_CLOSE_WAIT,  GLB_PD_TCP_SYN_RECV};
+	static const char *const text[] = { "192.0.2.10:80" };
+	static const unsigned states[] = { GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_ESTABLISHED,
+					   GLB_PD_TCP_ESTABLISHED, GLB_PD_TCP_TIME_WAIT,
+					   GLB_PD_TCP_TIME_WAIT,   GLB_PD_TCP_FIN_WAIT2,
+					   GLB_PD_TCP_CLOSE_WAIT,  GLB_PD_TCP_SYN_RECV };
 	struct glb_pd_vip v[1];
 	struct glb_pd_summary s;
 	const struct glb_pd_vipport *e;
@@ -69,7 +69,7 @@ START_TEST(test_sockets_are_counted_by_state)
 	ck_assert_int_eq(glb_pd_summary_init(&s, v, 1), 0);
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		struct glb_pd_sock k =
-		    sock("192.0.2.10", 80, "198.51.100.7", (uint16_t)(1000 + i), states[i]);
+			sock("192.0.2.10", 80, "198.51.100.7", (uint16_t)(1000 + i), states[i]);
 
 		ck_assert_int_eq(glb_pd_summary_add(&k, &s), 0);
 	}
@@ -87,7 +87,7 @@ END_TEST
 START_TEST(test_a_vip_with_a_port_and_no_socket_still_shows)
 {
 	/* and one without a port has a line saying it has no socket at all */
-	static const char *const text[] = {"192.0.2.10:80", "192.0.2.11"};
+	static const char *const text[] = { "192.0.2.10:80", "192.0.2.11" };
 	struct glb_pd_vip v[2];
 	struct glb_pd_summary s;
 
@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(test_queues_and_retransmits_are_added_up)
 {
-	static const char *const text[] = {"192.0.2.10:80"};
+	static const char *const text[] = { "192.0.2.10:80" };
 	struct glb_pd_vip v[1];
 	struct glb_pd_summary s;
 	struct glb_pd_sock a = sock("192.0.2.10", 80, "198.51.100.7", 1000, GLB_PD_TCP_ESTABLISHED);
@@ -144,18 +144,18 @@ struct wildcard_case {
 	const char *listener; /* "0.0.0.0" or "::" */
 	int v6only;
 	uint16_t port;
-	int with_conn;		 /* a connection on the VIP's port 80 */
+	int with_conn;           /* a connection on the VIP's port 80 */
 	uint32_t want_listeners; /* on VIP:80 */
 };
 
 static const struct wildcard_case wildcard_cases[] = {
-    {"0.0.0.0:80 serves an IPv4 VIP:80", "192.0.2.10:80", "0.0.0.0", 0, 80, 0, 1},
-    {"dual-stack [::]:80 serves an IPv4 VIP:80", "192.0.2.10:80", "::", 0, 80, 0, 1},
-    {"v6only [::]:80 does not serve IPv4", "192.0.2.10:80", "::", 1, 80, 0, 0},
-    {"0.0.0.0:443 does not serve VIP:80", "192.0.2.10:80", "0.0.0.0", 0, 443, 0, 0},
-    {"[::]:80 serves an IPv6 VIP", "[2001:db8::10]:80", "::", 1, 80, 0, 1},
-    {"0.0.0.0:80 does not serve IPv6", "[2001:db8::10]:80", "0.0.0.0", 0, 80, 0, 0},
-    {"a VIP without a port: where it has connections", "192.0.2.10", "0.0.0.0", 0, 80, 1, 1},
+	{ "0.0.0.0:80 serves an IPv4 VIP:80", "192.0.2.10:80", "0.0.0.0", 0, 80, 0, 1 },
+	{ "dual-stack [::]:80 serves an IPv4 VIP:80", "192.0.2.10:80", "::", 0, 80, 0, 1 },
+	{ "v6only [::]:80 does not serve IPv4", "192.0.2.10:80", "::", 1, 80, 0, 0 },
+	{ "0.0.0.0:443 does not serve VIP:80", "192.0.2.10:80", "0.0.0.0", 0, 443, 0, 0 },
+	{ "[::]:80 serves an IPv6 VIP", "[2001:db8::10]:80", "::", 1, 80, 0, 1 },
+	{ "0.0.0.0:80 does not serve IPv6", "[2001:db8::10]:80", "0.0.0.0", 0, 80, 0, 0 },
+	{ "a VIP without a port: where it has connections", "192.0.2.10", "0.0.0.0", 0, 80, 1, 1 },
 };
 
 START_TEST(test_wildcard_listener_serves_the_vips_it_reaches)
@@ -173,7 +173,7 @@ START_TEST(test_wildcard_listener_serves_the_vips_it_reaches)
 	glb_pd_summary_add(&l, &s);
 	if (c->with_conn) {
 		struct glb_pd_sock k =
-		    sock("192.0.2.10", 80, "198.51.100.7", 1000, GLB_PD_TCP_ESTABLISHED);
+			sock("192.0.2.10", 80, "198.51.100.7", 1000, GLB_PD_TCP_ESTABLISHED);
 
 		glb_pd_summary_add(&k, &s);
 	}
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_a_vip_without_a_port_gets_no_idle_wildcard_listener)
 {
 	/* sshd on 0.0.0.0:22 would accept on the VIP too, but says nothing about it */
-	static const char *const text[] = {"192.0.2.10"};
+	static const char *const text[] = { "192.0.2.10" };
 	struct glb_pd_vip v[1];
 	struct glb_pd_summary s;
 	struct glb_pd_sock l = listener("0.0.0.0", 22, 0, 128);
@@ -213,7 +213,7 @@ END_TEST
 
 START_TEST(test_reuseport_listeners_add_up_and_the_fullest_is_named)
 {
-	static const char *const text[] = {"192.0.2.10:80"};
+	static const char *const text[] = { "192.0.2.10:80" };
 	struct glb_pd_vip v[1];
 	struct glb_pd_summary s;
 	struct glb_pd_sock a = listener("192.0.2.10", 80, 1, 511);

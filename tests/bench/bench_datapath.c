@@ -163,7 +163,8 @@ static void run_burst(struct ctx *c)
 				continue;
 			len = glb_encap_hdr_len(&route);
 			hdr = c->out[base + i] + HEADROOM + st[i].flow.l3_offset - len;
-			c->sent += glb_encap_write_tmpl(hdr, len, &c->tmpl, &route, &st[i].flow) == len;
+			c->sent += glb_encap_write_tmpl(hdr, len, &c->tmpl, &route, &st[i].flow) ==
+				   len;
 		}
 	}
 }
@@ -197,7 +198,7 @@ int main(int argc, char **argv)
 	struct glb_diag diag;
 	struct ctx c = { 0 };
 	double best_ref = 1e9, best_burst = 1e9, best_scalar = 1e9;
-	uint8_t (*check)[BUF_LEN];
+	uint8_t(*check)[BUF_LEN];
 	uint8_t *frames;
 
 	if (argc < 2 || argc > 4 || clients == 0) {
@@ -222,7 +223,8 @@ int main(int argc, char **argv)
 	c.tf = tf;
 	c.frames = frames;
 	c.n = clients;
-	c.opts = (struct glb_classify_opts){ .hash_fields = GLB_HASH_DEFAULT, .forward_echo = true };
+	c.opts =
+		(struct glb_classify_opts){ .hash_fields = GLB_HASH_DEFAULT, .forward_echo = true };
 	memcpy(c.params.dst_mac, "\x02\x00\x00\x00\x00\x01", 6);
 	memcpy(c.params.src_mac, "\x02\x00\x00\x00\x00\x09", 6);
 	memcpy(c.params.src_ip, "\x0a\x14\xff\x01", 4);

@@ -37,16 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Every 7th row has no backend, so the no-backend path is reached often. */
 #define NO_BACKEND_ROW_EVERY 7
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond))                                                                 \
-			abort();                                                             \
+#define CHECK(cond)              \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
 	} while (0)
 
 static struct glb_fmt_table tables[NUM_TABLES];
 
-static void add_bind(struct glb_fmt_table *t, uint32_t family, const uint8_t *addr,
-		     uint16_t prefix, uint8_t proto, uint16_t lo, uint16_t hi)
+static void add_bind(struct glb_fmt_table *t, uint32_t family, const uint8_t *addr, uint16_t prefix,
+		     uint8_t proto, uint16_t lo, uint16_t hi)
 {
 	struct glb_fmt_bind *b = &t->binds[t->num_binds++];
 
@@ -188,8 +188,8 @@ static void check_encap(const struct glb_route *rt, const struct glb_flow *fl)
 	CHECK(rd16(udp + 4) == ip_len - IPV4_HDR_LEN);
 	CHECK(gue[0] == 1 + gue[7]);
 	CHECK(gue[7] == rt->num_hops - 1);
-	CHECK(gue[1] == (fl->outer_family == GLB_FAMILY_IPV4 ? GLB_GUE_PROTO_IPV4 :
-								GLB_GUE_PROTO_IPV6));
+	CHECK(gue[1] ==
+	      (fl->outer_family == GLB_FAMILY_IPV4 ? GLB_GUE_PROTO_IPV4 : GLB_GUE_PROTO_IPV6));
 }
 
 static void run(const struct glb_flow *fl, const struct glb_classify_opts *opts)

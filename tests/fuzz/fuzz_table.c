@@ -55,7 +55,7 @@ static void fuzz_binary(const uint8_t *data, size_t size)
 			abort();
 		for (i = 0; i < hdr->num_tables; i++) {
 			const struct glb_fmt_table *t =
-			    (const struct glb_fmt_table *)(copy + glb_table_file_size(i));
+				(const struct glb_fmt_table *)(copy + glb_table_file_size(i));
 
 			if (t->num_backends > GLB_FMT_MAX_BACKENDS ||
 			    t->num_binds > GLB_FMT_MAX_BINDS)

@@ -50,7 +50,8 @@ START_TEST(test_dampening_follows_the_trigger_rule)
 	ck_assert_uint_eq(strlen(c->results), strlen(c->states));
 	for (i = 0; c->results[i]; i++) {
 		bool changed = glb_hc_dampen_step(&d, c->results[i] == '+', c->trigger);
-		enum glb_hc_health want = c->states[i] == 'U' ? GLB_HC_HEALTH_UP : GLB_HC_HEALTH_DOWN;
+		enum glb_hc_health want = c->states[i] == 'U' ? GLB_HC_HEALTH_UP :
+								GLB_HC_HEALTH_DOWN;
 
 		ck_assert_msg(d.state == want, "%s: after result %zu ('%c') state is %s, want %s",
 			      c->name, i, c->results[i], glb_hc_health_name(d.state),
@@ -107,9 +108,9 @@ START_TEST(test_fail_open_applies_only_when_a_table_would_be_all_down)
 	size_t n = 0, i;
 
 	while (*s) {
-		b[n++] = (struct glb_hc_failopen_backend){
-			.participates = s[0] == 'P', .checked = s[1] == 'C', .healthy = s[2] == '+'
-		};
+		b[n++] = (struct glb_hc_failopen_backend){ .participates = s[0] == 'P',
+							   .checked = s[1] == 'C',
+							   .healthy = s[2] == '+' };
 		s += s[3] ? TRIPLE_STRIDE : TRIPLE_STRIDE - 1;
 	}
 	ck_assert_uint_eq(n, strlen(c->written));

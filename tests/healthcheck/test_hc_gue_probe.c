@@ -18,9 +18,9 @@ static const uint8_t DST[4] = { 10, 0, 0, 2 };
 #define GUE_PORT_HEX "4c43" /* 19523 */
 
 /* Inner IPv4: 44 bytes, DF, TTL 64, ICMP, checksum 0x26cf; echo: checksum 0xaa2a. */
-#define INNER_HEX                                               \
-	"4500002c 00004000 400126cf 0a000001 0a000002"          \
-	"0800aa2a 12340001"                                     \
+#define INNER_HEX                                      \
+	"4500002c 00004000 400126cf 0a000001 0a000002" \
+	"0800aa2a 12340001"                            \
 	"676c622d 6865616c 74686368 65636b00" /* "glb-healthcheck\0" */
 
 struct build_case {
@@ -56,24 +56,26 @@ START_TEST(test_probe_is_not_built_into_a_short_buffer)
 	uint8_t buf[GLB_HC_PROBE_MAX_LEN];
 
 	ck_assert_uint_eq(glb_hc_gue_probe_build(buf, GLB_HC_PROBE_MAX_LEN - 1, GLB_HC_ENCAP_GUE,
-						 SRC, DST, ECHO_ID, ECHO_SEQ), 0);
+						 SRC, DST, ECHO_ID, ECHO_SEQ),
+			  0);
 	ck_assert_uint_eq(glb_hc_gue_probe_build(buf, GLB_HC_PROBE_MAX_LEN, GLB_HC_ENCAP_GUE, SRC,
-						 DST, ECHO_ID, ECHO_SEQ), GLB_HC_PROBE_MAX_LEN);
+						 DST, ECHO_ID, ECHO_SEQ),
+			  GLB_HC_PROBE_MAX_LEN);
 }
 END_TEST
 
 /* The backend's reply: 10.0.0.2 -> 10.0.0.1, echo reply, id 0x1234, seq 0x0001. */
-#define REPLY_HEX                                                       \
-	"4500002c 00000000 40010000 0a000002 0a000001"                  \
-	"00000000 12340001"                                             \
+#define REPLY_HEX                                      \
+	"4500002c 00000000 40010000 0a000002 0a000001" \
+	"00000000 12340001"                            \
 	"676c622d 6865616c 74686368 65636b00"
 
 /* A port unreachable from 10.0.0.2 quoting the GUE probe we sent it. */
-#define UNREACH_HEX                                                     \
-	"45000058 00000000 40010000 0a000002 0a000001"                  \
-	"03030000 00000000"                                             \
-	"45000044 00004000 40110000 0a000001 0a000002"                  \
-	"c000" GUE_PORT_HEX " 00300000"                                 \
+#define UNREACH_HEX                                    \
+	"45000058 00000000 40010000 0a000002 0a000001" \
+	"03030000 00000000"                            \
+	"45000044 00004000 40110000 0a000001 0a000002" \
+	"c000" GUE_PORT_HEX " 00300000"                \
 	"01040000 00000000" INNER_HEX
 
 struct parse_case {
@@ -96,11 +98,13 @@ static const struct parse_case parse_cases[] = {
 	  "4600002c 00000000 40010000 0a000002 0a000001 01010101"
 	  "00000000 12340001",
 	  ECHO_ID, GLB_HC_ICMP_ECHO_REPLY, 0, 0 },
-	{ "IHL below 5 words is a lie", "4400002c 00000000 40010000 0a000002 0a000001"
-					 "00000000 12340001",
+	{ "IHL below 5 words is a lie",
+	  "4400002c 00000000 40010000 0a000002 0a000001"
+	  "00000000 12340001",
 	  ECHO_ID, GLB_HC_ICMP_IGNORE, 0, 0 },
-	{ "IHL past the end of the packet is a lie", "4f00002c 00000000 40010000 0a000002 0a000001"
-						     "00000000 12340001",
+	{ "IHL past the end of the packet is a lie",
+	  "4f00002c 00000000 40010000 0a000002 0a000001"
+	  "00000000 12340001",
 	  ECHO_ID, GLB_HC_ICMP_IGNORE, 0, 0 },
 	{ "not IPv4 at all", "6000000000000000", ECHO_ID, GLB_HC_ICMP_IGNORE, 0, 0 },
 	{ "a port unreachable quoting our probe names its port and code", UNREACH_HEX, ECHO_ID,

@@ -16,7 +16,8 @@ struct status_case {
 static const struct status_case status_cases[] = {
 	{ "a 200 with a reason phrase", "HTTP/1.1 200 OK\r\n", GLB_HC_HTTP_STATUS, 200 },
 	{ "HTTP/1.0 is fine", "HTTP/1.0 503 Service Unavailable\r\n", GLB_HC_HTTP_STATUS, 503 },
-	{ "no reason phrase, CR right after the code", "HTTP/1.1 204\r\n", GLB_HC_HTTP_STATUS, 204 },
+	{ "no reason phrase, CR right after the code", "HTTP/1.1 204\r\n", GLB_HC_HTTP_STATUS,
+	  204 },
 	{ "a bare LF after the code", "HTTP/1.1 301\n", GLB_HC_HTTP_STATUS, 301 },
 	{ "nothing yet", "", GLB_HC_HTTP_NEED_MORE, 0 },
 	{ "part of the version", "HTTP/1.", GLB_HC_HTTP_NEED_MORE, 0 },
@@ -35,8 +36,7 @@ START_TEST(test_status_line_is_read)
 {
 	const struct status_case *c = &status_cases[_i];
 	int status = 0;
-	enum glb_hc_http_parse got =
-		glb_hc_http_parse_status(c->text, strlen(c->text), &status);
+	enum glb_hc_http_parse got = glb_hc_http_parse_status(c->text, strlen(c->text), &status);
 
 	ck_assert_msg(got == c->want, "%s: got %d, want %d", c->name, got, c->want);
 	if (got == GLB_HC_HTTP_STATUS)
@@ -65,10 +65,16 @@ struct request_case {
 };
 
 static const struct request_case request_cases[] = {
-	{ "port 80 leaves the port out of Host", { 10, 20, 0, 11 }, 80, "/_ping",
+	{ "port 80 leaves the port out of Host",
+	  { 10, 20, 0, 11 },
+	  80,
+	  "/_ping",
 	  "GET /_ping HTTP/1.1\r\nHost: 10.20.0.11\r\nUser-Agent: glb-healthcheck\r\n"
 	  "Accept: */*\r\nConnection: close\r\n\r\n" },
-	{ "another port is in Host", { 192, 0, 2, 1 }, 8080, "/",
+	{ "another port is in Host",
+	  { 192, 0, 2, 1 },
+	  8080,
+	  "/",
 	  "GET / HTTP/1.1\r\nHost: 192.0.2.1:8080\r\nUser-Agent: glb-healthcheck\r\n"
 	  "Accept: */*\r\nConnection: close\r\n\r\n" },
 };

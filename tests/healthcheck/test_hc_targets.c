@@ -10,8 +10,9 @@
 #include "targets.h"
 #include "testutil.h"
 
-#define KEYS "\"hash_key\": \"000102030405060708090a0b0c0d0e0f\", " \
-	     "\"seed\": \"000102030405060708090a0b0c0d0e0f\", \"binds\": [], "
+#define KEYS                                                   \
+	"\"hash_key\": \"000102030405060708090a0b0c0d0e0f\", " \
+	"\"seed\": \"000102030405060708090a0b0c0d0e0f\", \"binds\": [], "
 
 /*
  * Two tables share 10.0.0.1 (same gue and http checks) and 10.0.0.2 (whose
@@ -222,7 +223,6 @@ static Suite *targets_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
-
 
 int main(void)
 {

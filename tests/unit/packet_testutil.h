@@ -241,7 +241,10 @@ static inline void icmp(struct frame *f, uint8_t type, uint8_t code, uint32_t re
 #define FRAG GLB_FLOW_FRAGMENT
 #define TCP IPPROTO_TCP
 #define UDP IPPROTO_UDP
-#define OPTS_DEFAULT { GLB_HASH_DEFAULT, 0, true }
+#define OPTS_DEFAULT                      \
+	{                                 \
+		GLB_HASH_DEFAULT, 0, true \
+	}
 
 static inline struct glb_flow make_flow(uint8_t kind, uint8_t proto, const char *src,
 					const char *dst, uint16_t sport, uint16_t dport)
@@ -267,8 +270,7 @@ static inline void pkt_ipv4_tcp(struct frame *f)
 }
 
 /* A router tells the VIP (where the proxy's reply claimed to come from) to shrink. */
-static inline void pkt_ipv4_frag_needed_ihl(struct frame *f, uint8_t quoted_ihl,
-					    size_t quoted_l4)
+static inline void pkt_ipv4_frag_needed_ihl(struct frame *f, uint8_t quoted_ihl, size_t quoted_l4)
 {
 	size_t ip, q;
 
@@ -350,8 +352,8 @@ static const uint8_t KEY_SEQ[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1
 
 /* The addresses the routing and encapsulation tests give backends 0..3. */
 #define NUM_BACKENDS 4
-static const char *const backend_ips[NUM_BACKENDS] = { "192.0.2.10", "192.0.2.11",
-							"192.0.2.12", "192.0.2.13" };
+static const char *const backend_ips[NUM_BACKENDS] = { "192.0.2.10", "192.0.2.11", "192.0.2.12",
+						       "192.0.2.13" };
 
 static inline uint32_t backend_be(uint32_t idx)
 {

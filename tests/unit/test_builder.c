@@ -19,7 +19,7 @@
 #include "table.h"
 #include "testutil.h"
 
-#define ROWS	   GLB_FMT_TABLE_ENTRIES
+#define ROWS GLB_FMT_TABLE_ENTRIES
 #define NO_BACKEND 0xFFFFFFFFu
 
 /* ---- the model ---- */
@@ -50,8 +50,8 @@ static void siphash_bytes(const uint8_t key[16], const void *msg, size_t len, ui
 
 static uint64_t model_score(const uint8_t seed[16], uint32_t row, const uint8_t addr[4])
 {
-	uint8_t row_be[4] = {(uint8_t)(row >> 24), (uint8_t)(row >> 16), (uint8_t)(row >> 8),
-			     (uint8_t)row};
+	uint8_t row_be[4] = { (uint8_t)(row >> 24), (uint8_t)(row >> 16), (uint8_t)(row >> 8),
+			      (uint8_t)row };
 	uint8_t msg[12], out[8];
 	uint64_t score = 0;
 	int i;
@@ -166,25 +166,31 @@ struct model_case {
 };
 
 static const struct model_case model_cases[] = {
-    {"one backend", 1, {A}, {0}},
-    {"one backend draining", 1, {D}, {0}},
-    {"one backend unhealthy", 1, {A}, {true}},
-    {"two backends", 2, {A, A}, {0}},
-    {"two backends, one draining", 2, {A, D}, {0}},
-    {"no backends", 0, {A}, {0}},
-    {"all inactive", 3, {I, I, I}, {0}},
-    {"one usable of three", 3, {I, A, I}, {0}},
-    {"five, one draining", 5, {A, A, D, A, A}, {0}},
-    {"five, one unhealthy", 5, {A, A, A, A, A}, {0, 0, 0, true, 0}},
-    {"five, one filling", 5, {A, F, A, A, A}, {0}},
-    {"six, two unhealthy and one draining", 6, {A, A, D, A, A, A}, {0, true, 0, 0, true, 0}},
-    {"four, all unhealthy", 4, {A, A, A, A}, {true, true, true, true}},
-    {"four, all unhealthy, some filling", 4, {F, A, F, A}, {true, true, true, true}},
-    {"three, all draining", 3, {D, D, D}, {0}},
-    {"inactive in the middle", 7, {A, I, A, I, I, A, A}, {0}},
-    {"inactive in the middle, one down", 7, {A, I, A, I, D, A, A}, {0, 0, true, 0, 0, 0, 0}},
-    {"filling and draining", 4, {F, D, F, A}, {0, 0, true, 0}},
-    {"the only healthy one is filling", 4, {A, F, D, A}, {true, 0, 0, true}},
+	{ "one backend", 1, { A }, { 0 } },
+	{ "one backend draining", 1, { D }, { 0 } },
+	{ "one backend unhealthy", 1, { A }, { true } },
+	{ "two backends", 2, { A, A }, { 0 } },
+	{ "two backends, one draining", 2, { A, D }, { 0 } },
+	{ "no backends", 0, { A }, { 0 } },
+	{ "all inactive", 3, { I, I, I }, { 0 } },
+	{ "one usable of three", 3, { I, A, I }, { 0 } },
+	{ "five, one draining", 5, { A, A, D, A, A }, { 0 } },
+	{ "five, one unhealthy", 5, { A, A, A, A, A }, { 0, 0, 0, true, 0 } },
+	{ "five, one filling", 5, { A, F, A, A, A }, { 0 } },
+	{ "six, two unhealthy and one draining",
+	  6,
+	  { A, A, D, A, A, A },
+	  { 0, true, 0, 0, true, 0 } },
+	{ "four, all unhealthy", 4, { A, A, A, A }, { true, true, true, true } },
+	{ "four, all unhealthy, some filling", 4, { F, A, F, A }, { true, true, true, true } },
+	{ "three, all draining", 3, { D, D, D }, { 0 } },
+	{ "inactive in the middle", 7, { A, I, A, I, I, A, A }, { 0 } },
+	{ "inactive in the middle, one down",
+	  7,
+	  { A, I, A, I, D, A, A },
+	  { 0, 0, true, 0, 0, 0, 0 } },
+	{ "filling and draining", 4, { F, D, F, A }, { 0, 0, true, 0 } },
+	{ "the only healthy one is filling", 4, { A, F, D, A }, { true, 0, 0, true } },
 };
 
 #define NUM_MODEL_CASES GLB_ARRAY_SIZE(model_cases)
@@ -221,7 +227,7 @@ static void check_rows_match_model(const struct glb_cfg_table *t, const struct g
 
 		model_row(t, r, &want);
 		ck_assert_msg(out->rows[r].primary == want.primary &&
-				  out->rows[r].secondary == want.secondary,
+				      out->rows[r].secondary == want.secondary,
 			      "%s: row %u is (%u,%u), the model says (%u,%u)", name, r,
 			      out->rows[r].primary, out->rows[r].secondary, want.primary,
 			      want.secondary);
@@ -243,10 +249,10 @@ static void check_header_parts(const struct glb_cfg_table *t, const struct glb_f
 			       const char *name)
 {
 	static const uint16_t fmt_state[] = {
-	    [GLB_BACKEND_FILLING] = 0,
-	    [GLB_BACKEND_ACTIVE] = 1,
-	    [GLB_BACKEND_DRAINING] = 2,
-	    [GLB_BACKEND_INACTIVE] = 2,
+		[GLB_BACKEND_FILLING] = 0,
+		[GLB_BACKEND_ACTIVE] = 1,
+		[GLB_BACKEND_DRAINING] = 2,
+		[GLB_BACKEND_INACTIVE] = 2,
 	};
 	uint32_t i;
 
@@ -298,8 +304,8 @@ struct vector_row {
 
 /* vectors/README.md */
 static const struct vector_row vector_rows[] = {
-    {0, 0, 1, 2}, {0, 1, 0, 1}, {0, 2, 0, 1}, {0, 65535, 0, 1},
-    {1, 0, 0, 3}, {1, 1, 2, 4}, {1, 2, 5, 4}, {1, 65535, 0, 4},
+	{ 0, 0, 1, 2 }, { 0, 1, 0, 1 }, { 0, 2, 0, 1 }, { 0, 65535, 0, 1 },
+	{ 1, 0, 0, 3 }, { 1, 1, 2, 4 }, { 1, 2, 5, 4 }, { 1, 65535, 0, 4 },
 };
 
 static void load_vector(struct glb_cfg *cfg)
@@ -416,7 +422,7 @@ END_TEST
 
 START_TEST(test_build_random_configs_match_model)
 {
-	static const enum glb_backend_state states[] = {A, A, A, F, D, I};
+	static const enum glb_backend_state states[] = { A, A, A, F, D, I };
 	struct glb_cfg_table *t = malloc(sizeof(*t));
 	uint64_t rng = 0x9e3779b97f4a7c15ULL + (uint64_t)_i;
 	struct glb_fmt_table *out;
@@ -502,8 +508,8 @@ END_TEST
 
 START_TEST(test_score_helpers_agree_with_model)
 {
-	static const uint32_t rows[] = {0, 1, 2, 255, 256, 4660, 65535};
-	uint8_t seed[16], addr[4] = {10, 0, 0, 1};
+	static const uint32_t rows[] = { 0, 1, 2, 255, 256, 4660, 65535 };
+	uint8_t seed[16], addr[4] = { 10, 0, 0, 1 };
 	size_t i;
 
 	ck_assert_int_eq(glb_test_unhex("00112233445566778899aabbccddeeff", seed, 16), 16);
@@ -521,7 +527,7 @@ END_TEST
 
 START_TEST(test_build_same_bytes_for_any_thread_count)
 {
-	static const unsigned threads[] = {2, 0, 3, 7};
+	static const unsigned threads[] = { 2, 0, 3, 7 };
 	struct glb_cfg_table *t = malloc(sizeof(*t));
 	struct glb_fmt_table *one, *other;
 	size_t i;

@@ -17,11 +17,11 @@
 
 #define ROWS GLB_FMT_TABLE_ENTRIES
 
-static const uint32_t sizes[] = {2, 3, 5, 8, 16, 32};
-static const uint64_t seeds[] = {1, 0xdeadbeef, 20180808};
+static const uint32_t sizes[] = { 2, 3, 5, 8, 16, 32 };
+static const uint64_t seeds[] = { 1, 0xdeadbeef, 20180808 };
 
-#define NUM_SIZES   GLB_ARRAY_SIZE(sizes)
-#define NUM_SEEDS   GLB_ARRAY_SIZE(seeds)
+#define NUM_SIZES GLB_ARRAY_SIZE(sizes)
+#define NUM_SEEDS GLB_ARRAY_SIZE(seeds)
 #define NUM_CONFIGS ((int)(NUM_SIZES * NUM_SEEDS))
 
 struct scenario {
@@ -144,7 +144,7 @@ END_TEST
 
 START_TEST(test_rows_are_balanced)
 {
-	uint32_t primary[GLB_FMT_MAX_BACKENDS] = {0}, secondary[GLB_FMT_MAX_BACKENDS] = {0};
+	uint32_t primary[GLB_FMT_MAX_BACKENDS] = { 0 }, secondary[GLB_FMT_MAX_BACKENDS] = { 0 };
 	struct scenario s;
 	struct glb_fmt_table *out;
 	char what[64];
@@ -226,9 +226,9 @@ START_TEST(test_removing_backend_moves_only_its_rows)
 				      s.name, r, gone, a->primary, o->secondary);
 		else if (o->secondary == gone)
 			ck_assert_msg(
-			    a->primary == o->primary,
-			    "%s: row %u: primary changed %u -> %u when secondary %u was removed",
-			    s.name, r, o->primary, a->primary, gone);
+				a->primary == o->primary,
+				"%s: row %u: primary changed %u -> %u when secondary %u was removed",
+				s.name, r, o->primary, a->primary, gone);
 		else
 			ck_assert_msg(a->primary == o->primary && a->secondary == o->secondary,
 				      "%s: row %u changed (%u,%u) -> (%u,%u) without involving %u",

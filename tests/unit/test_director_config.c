@@ -10,14 +10,14 @@
 #include "testutil.h"
 
 /* GLB's distributor layout: lcore 1 receives, distributes and transmits; 2 and 3 work. */
-#define BASE_HEAD                                                          \
-	"{\"outbound_gateway_mac\": \"00:11:22:33:44:55\","                \
-	" \"outbound_src_ip\": \"10.0.0.1\","                              \
+#define BASE_HEAD                                           \
+	"{\"outbound_gateway_mac\": \"00:11:22:33:44:55\"," \
+	" \"outbound_src_ip\": \"10.0.0.1\","               \
 	" \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\": 0, \"tx_queue\": 0}],"
-#define BASE_LCORES                                                                        \
-	" \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, \"dist\": true,"          \
-	" \"flow_paths\": [0], \"num_dist_workers\": 2},"                                  \
-	" \"lcore-2\": {\"work\": true, \"work_source\": 1},"                              \
+#define BASE_LCORES                                                               \
+	" \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, \"dist\": true," \
+	" \"flow_paths\": [0], \"num_dist_workers\": 2},"                         \
+	" \"lcore-2\": {\"work\": true, \"work_source\": 1},"                     \
 	" \"lcore-3\": {\"work\": true, \"work_source\": 1}}"
 
 static int parse(const char *text, struct glb_director_config *cfg, struct glb_diag *d)
@@ -56,10 +56,12 @@ START_TEST(test_hash_fields_and_alt_hash_fields_are_read)
 	struct glb_director_config cfg;
 	struct glb_diag d;
 
-	ck_assert_int_eq(parse(BASE_HEAD BASE_LCORES ", \"hash_fields\": {\"src_addr\": true, "
+	ck_assert_int_eq(parse(BASE_HEAD BASE_LCORES
+			       ", \"hash_fields\": {\"src_addr\": true, "
 			       "\"dst_port\": true, \"dst_addr\": false}, \"alt_hash_fields\": "
 			       "{\"src_port\": true}, \"forward_icmp_ping_responses\": false}",
-			       &cfg, &d), 0);
+			       &cfg, &d),
+			 0);
 	ck_assert_uint_eq(cfg.hash_fields, GLB_HASH_SRC_ADDR | GLB_HASH_DST_PORT);
 	ck_assert_uint_eq(cfg.alt_hash_fields, GLB_HASH_SRC_PORT);
 	ck_assert(!cfg.forward_icmp_ping_responses);
@@ -72,9 +74,12 @@ START_TEST(test_run_to_completion_layout_and_glb_keys_parse)
 	struct glb_director_config cfg;
 	struct glb_diag d;
 
-	ck_assert_int_eq(parse(BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, "
+	ck_assert_int_eq(parse(BASE_HEAD
+			       " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true, "
 			       "\"work\": true, \"flow_paths\": [0]}}, \"idle_sleep_us\": 50, "
-			       "\"exception_tap\": \"glbexc0\", \"mtu\": 9000}", &cfg, &d), 0);
+			       "\"exception_tap\": \"glbexc0\", \"mtu\": 9000}",
+			       &cfg, &d),
+			 0);
 	ck_assert_uint_eq(cfg.mtu, 9000);
 	ck_assert_uint_eq(cfg.lcores[1].roles, GLB_ROLE_RX | GLB_ROLE_TX | GLB_ROLE_WORK);
 	ck_assert_uint_eq(cfg.idle_sleep_us, 50);
@@ -102,8 +107,8 @@ START_TEST(test_flow_isolate_is_false_true_or_auto)
 
 	for (i = 0; i < GLB_ARRAY_SIZE(cases); i++) {
 		if (cases[i].value)
-			snprintf(text, sizeof(text), BASE_HEAD BASE_LCORES ", \"flow_isolate\": %s}",
-				 cases[i].value);
+			snprintf(text, sizeof(text),
+				 BASE_HEAD BASE_LCORES ", \"flow_isolate\": %s}", cases[i].value);
 		else
 			snprintf(text, sizeof(text), BASE_HEAD BASE_LCORES "}");
 		ck_assert_int_eq(parse(text, &cfg, &d), 0);
@@ -131,67 +136,94 @@ static const struct {
 	const char *name, *text, *key;
 } bad[] = {
 	{ "unknown top-level key", BASE_HEAD BASE_LCORES ", \"hash_feilds\": {}}", "hash_feilds" },
-	{ "flow_isolate a word other than auto", BASE_HEAD BASE_LCORES ", \"flow_isolate\": \"yes\"}",
-	  "flow_isolate" },
+	{ "flow_isolate a word other than auto",
+	  BASE_HEAD BASE_LCORES ", \"flow_isolate\": \"yes\"}", "flow_isolate" },
 	{ "flow_isolate a number", BASE_HEAD BASE_LCORES ", \"flow_isolate\": 1}", "flow_isolate" },
-	{ "bad mac", "{\"outbound_gateway_mac\": \"00:11:22:33:44\", \"outbound_src_ip\": "
-		     "\"10.0.0.1\", \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\":"
-		     " 0, \"tx_queue\": 0}]," BASE_LCORES "}", "outbound_gateway_mac" },
-	{ "ipv6 src ip", "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", \"outbound_src_ip\": "
-			 "\"fd00::1\", \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, "
-			 "\"tx_port\": 0, \"tx_queue\": 0}]," BASE_LCORES "}", "outbound_src_ip" },
-	{ "missing src ip", "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", \"flow_paths\": "
-			    "[{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\": 0, \"tx_queue\": 0}],"
-			    BASE_LCORES "}", "outbound_src_ip" },
-	{ "hash_fields all false", BASE_HEAD BASE_LCORES ", \"hash_fields\": {\"src_addr\": false}}",
-	  "hash_fields" },
-	{ "hash_fields unknown field", BASE_HEAD BASE_LCORES ", \"hash_fields\": {\"proto\": true}}",
-	  "proto" },
+	{ "bad mac",
+	  "{\"outbound_gateway_mac\": \"00:11:22:33:44\", \"outbound_src_ip\": "
+	  "\"10.0.0.1\", \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\":"
+	  " 0, \"tx_queue\": 0}]," BASE_LCORES "}",
+	  "outbound_gateway_mac" },
+	{ "ipv6 src ip",
+	  "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", \"outbound_src_ip\": "
+	  "\"fd00::1\", \"flow_paths\": [{\"rx_port\": 0, \"rx_queue\": 0, "
+	  "\"tx_port\": 0, \"tx_queue\": 0}]," BASE_LCORES "}",
+	  "outbound_src_ip" },
+	{ "missing src ip",
+	  "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", \"flow_paths\": "
+	  "[{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\": 0, \"tx_queue\": 0}]," BASE_LCORES "}",
+	  "outbound_src_ip" },
+	{ "hash_fields all false",
+	  BASE_HEAD BASE_LCORES ", \"hash_fields\": {\"src_addr\": false}}", "hash_fields" },
+	{ "hash_fields unknown field",
+	  BASE_HEAD BASE_LCORES ", \"hash_fields\": {\"proto\": true}}", "proto" },
 	{ "hash_fields wrong type", BASE_HEAD BASE_LCORES ", \"hash_fields\": [\"src_addr\"]}",
 	  "hash_fields" },
 	{ "ping flag as string", BASE_HEAD BASE_LCORES ", \"forward_icmp_ping_responses\": \"no\"}",
 	  "forward_icmp_ping_responses" },
 	{ "queues zero", BASE_HEAD BASE_LCORES ", \"num_worker_queues\": 0}", "num_worker_queues" },
-	{ "flow path missing field", "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", "
-				     "\"outbound_src_ip\": \"10.0.0.1\", \"flow_paths\": "
-				     "[{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\": 0}],"
-				     BASE_LCORES "}", "tx_queue" },
-	{ "lcore flow path out of range", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, "
-					  "\"tx\": true, \"flow_paths\": [1]}}}", "flow_paths" },
+	{ "flow path missing field",
+	  "{\"outbound_gateway_mac\": \"00:11:22:33:44:55\", "
+	  "\"outbound_src_ip\": \"10.0.0.1\", \"flow_paths\": "
+	  "[{\"rx_port\": 0, \"rx_queue\": 0, \"tx_port\": 0}]," BASE_LCORES "}",
+	  "tx_queue" },
+	{ "lcore flow path out of range",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, "
+		    "\"tx\": true, \"flow_paths\": [1]}}}",
+	  "flow_paths" },
 	{ "rx lcore without flow paths", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true}}}",
 	  "flow_paths" },
-	{ "worker of a non-distributor", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, "
-					 "\"tx\": true, \"flow_paths\": [0]}, \"lcore-2\": "
-					 "{\"work\": true, \"work_source\": 1}}}", "work_source" },
-	{ "distributor worker count mismatch", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": "
-					       "true, \"tx\": true, \"dist\": true, \"flow_paths\":"
-					       " [0], \"num_dist_workers\": 3}, \"lcore-2\": "
-					       "{\"work\": true, \"work_source\": 1}}}",
-	  "num_dist_workers" },
-	{ "distributor without worker count", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true,"
-					      " \"tx\": true, \"dist\": true, \"flow_paths\": "
-					      "[0]}}}", "num_dist_workers" },
-	{ "worker without source", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": "
-				   "true, \"flow_paths\": [0]}, \"lcore-2\": {\"work\": true}}}",
+	{ "worker of a non-distributor",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, "
+		    "\"tx\": true, \"flow_paths\": [0]}, \"lcore-2\": "
+		    "{\"work\": true, \"work_source\": 1}}}",
 	  "work_source" },
-	{ "bad lcore name", BASE_HEAD " \"lcores\": {\"core-1\": {\"rx\": true, \"tx\": true, "
-			    "\"flow_paths\": [0]}}}", "core-1" },
-	{ "lcore id too large", BASE_HEAD " \"lcores\": {\"lcore-999\": {\"rx\": true, \"tx\": "
-				"true, \"flow_paths\": [0]}}}", "lcore-999" },
-	{ "unknown lcore key", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true,"
-			       " \"flow_paths\": [0], \"turbo\": true}}}", "turbo" },
-	{ "no rx lcore", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"tx\": true, \"flow_paths\": [0]}}}",
-	  "rx" },
-	{ "lcore with no role", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true,"
-				" \"flow_paths\": [0]}, \"lcore-2\": {}}}", "lcore-2" },
-	{ "rtc lcore without tx", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"work\": "
-				  "true, \"flow_paths\": [0]}}}", "tx" },
-	{ "distributor that works", BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": "
-				    "true, \"dist\": true, \"work\": true, \"num_dist_workers\": 1, "
-				    "\"flow_paths\": [0]}}}", "own worker" },
-	{ "idle sleep too long", BASE_HEAD BASE_LCORES ", \"idle_sleep_us\": 5000}", "idle_sleep_us" },
-	{ "tap name too long", BASE_HEAD BASE_LCORES ", \"exception_tap\": \"a-very-long-tap-name\"}",
-	  "exception_tap" },
+	{ "distributor worker count mismatch",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": "
+		    "true, \"tx\": true, \"dist\": true, \"flow_paths\":"
+		    " [0], \"num_dist_workers\": 3}, \"lcore-2\": "
+		    "{\"work\": true, \"work_source\": 1}}}",
+	  "num_dist_workers" },
+	{ "distributor without worker count",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true,"
+		    " \"tx\": true, \"dist\": true, \"flow_paths\": "
+		    "[0]}}}",
+	  "num_dist_workers" },
+	{ "worker without source",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": "
+		    "true, \"flow_paths\": [0]}, \"lcore-2\": {\"work\": true}}}",
+	  "work_source" },
+	{ "bad lcore name",
+	  BASE_HEAD " \"lcores\": {\"core-1\": {\"rx\": true, \"tx\": true, "
+		    "\"flow_paths\": [0]}}}",
+	  "core-1" },
+	{ "lcore id too large",
+	  BASE_HEAD " \"lcores\": {\"lcore-999\": {\"rx\": true, \"tx\": "
+		    "true, \"flow_paths\": [0]}}}",
+	  "lcore-999" },
+	{ "unknown lcore key",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true,"
+		    " \"flow_paths\": [0], \"turbo\": true}}}",
+	  "turbo" },
+	{ "no rx lcore",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"tx\": true, \"flow_paths\": [0]}}}", "rx" },
+	{ "lcore with no role",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": true,"
+		    " \"flow_paths\": [0]}, \"lcore-2\": {}}}",
+	  "lcore-2" },
+	{ "rtc lcore without tx",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"work\": "
+		    "true, \"flow_paths\": [0]}}}",
+	  "tx" },
+	{ "distributor that works",
+	  BASE_HEAD " \"lcores\": {\"lcore-1\": {\"rx\": true, \"tx\": "
+		    "true, \"dist\": true, \"work\": true, \"num_dist_workers\": 1, "
+		    "\"flow_paths\": [0]}}}",
+	  "own worker" },
+	{ "idle sleep too long", BASE_HEAD BASE_LCORES ", \"idle_sleep_us\": 5000}",
+	  "idle_sleep_us" },
+	{ "tap name too long",
+	  BASE_HEAD BASE_LCORES ", \"exception_tap\": \"a-very-long-tap-name\"}", "exception_tap" },
 	{ "mtu too small", BASE_HEAD BASE_LCORES ", \"mtu\": 100}", "mtu" },
 	{ "not an object", "[1, 2]", "object" },
 	{ "syntax error", "{\"outbound_src_ip\": ", "line 1" },
@@ -269,8 +301,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad_director_config_is_rejected_naming_the_key, 0,
 			    (int)GLB_ARRAY_SIZE(bad));
 	tcase_add_test(tc, test_routing_load_reads_only_routing_keys);
-	tcase_add_loop_test(tc, test_shipped_example_configs_load, 0,
-			    (int)GLB_ARRAY_SIZE(shipped));
+	tcase_add_loop_test(tc, test_shipped_example_configs_load, 0, (int)GLB_ARRAY_SIZE(shipped));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

@@ -20,7 +20,8 @@ START_TEST(ipv4_hdr_csum_known_header)
 	uint8_t h[20];
 
 	ck_assert_int_eq(glb_test_unhex("4500 0073 0000 4000 4011 0000 c0a8 0001 c0a8 00c7", h,
-					 sizeof(h)), 20);
+					sizeof(h)),
+			 20);
 	ck_assert_uint_eq(glb_csum_compute(h, sizeof(h)), 0xb861);
 	h[10] = 0xb8;
 	h[11] = 0x61;
@@ -103,7 +104,8 @@ START_TEST(encap_header_byte_by_byte)
 	const struct encap_case *c = &encap_cases[_i % NUM(encap_cases)];
 	bool use_tmpl = _i >= (int)NUM(encap_cases);
 	struct glb_route rt = encap_route(c->num_hops);
-	struct glb_flow fl = { .outer_family = c->inner_family, .hint = ENCAP_HINT,
+	struct glb_flow fl = { .outer_family = c->inner_family,
+			       .hint = ENCAP_HINT,
 			       .l3_len = c->l3_len };
 	uint8_t want[128], got[128];
 	uint16_t csum;
@@ -187,8 +189,9 @@ START_TEST(encap_template_checksum_every_length)
 			ck_assert_uint_eq(glb_encap_write_tmpl(b, sizeof(b), &tmpl, &rt, &fl), 54);
 			if (ref_csum(b + 14, 20) != 0) {
 				glb_encap_write(a, sizeof(a), &params, &rt, &fl);
-				ck_abort_msg("dst %08x length %u: checksum %02x%02x, reference %02x%02x",
-					     dsts[d], len, b[24], b[25], a[24], a[25]);
+				ck_abort_msg(
+					"dst %08x length %u: checksum %02x%02x, reference %02x%02x",
+					dsts[d], len, b[24], b[25], a[24], a[25]);
 			}
 		}
 	}

@@ -43,12 +43,11 @@ START_TEST(reference_siphash_passes_published_vectors)
 }
 END_TEST
 
-
 /* src 0.1.2.3, dst 4.5.6.7, ports 0x0809 and 0x0a0b: the four fields spell 00..0b. */
 START_TEST(flow_hash_all_fields_is_siphash_vector_12)
 {
-	struct glb_flow fl = make_flow(GLB_FLOW_L4, IPPROTO_TCP, "0.1.2.3", "4.5.6.7", 0x0809,
-				     0x0a0b);
+	struct glb_flow fl =
+		make_flow(GLB_FLOW_L4, IPPROTO_TCP, "0.1.2.3", "4.5.6.7", 0x0809, 0x0a0b);
 	unsigned all = GLB_HASH_SRC_ADDR | GLB_HASH_DST_ADDR | GLB_HASH_PORTS;
 
 	ck_assert_uint_eq(glb_flow_hash_one(&fl, all, KEY_SEQ), vector_value(3));

@@ -25,32 +25,44 @@ struct flow_case {
 };
 
 static const struct flow_case cases[] = {
-    {"one port: its rule, and ICMP to the address", GLB_FLOW_CAN_ALL,
-     {{{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}}},
-     {"icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80"}},
-    {"a short range: a rule per port", GLB_FLOW_CAN_ALL,
-     {{{"192.0.2.10", 32, IPPROTO_UDP, 5000, 5002}}},
-     {"icmp 192.0.2.10/32", "udp 192.0.2.10/32 port 5000", "udp 192.0.2.10/32 port 5001",
-      "udp 192.0.2.10/32 port 5002"}},
-    {"a long range: the protocol to the prefix", GLB_FLOW_CAN_ALL,
-     {{{"192.0.2.0", 28, IPPROTO_TCP, 8000, 8080}}},
-     {"icmp 192.0.2.0/28", "tcp 192.0.2.0/28"}},
-    {"IPv6: ICMPv6 to the prefix", GLB_FLOW_CAN_ALL,
-     {{{"2001:db8:80::1", 128, IPPROTO_TCP, 443, 443}}},
-     {"tcp 2001:db8:80::1/128 port 443", "icmpv6 2001:db8:80::1/128"}},
-    {"the same service in two tables: one set of rules", GLB_FLOW_CAN_ALL,
-     {{{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}}, {{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}}},
-     {"icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80"}},
-    {"two ports of one address: one ICMP rule", GLB_FLOW_CAN_ALL,
-     {{{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}, {"192.0.2.10", 32, IPPROTO_TCP, 443, 443}}},
-     {"icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80", "tcp 192.0.2.10/32 port 443"}},
-    {"a PMD without port matching: protocols only", GLB_FLOW_CAN_PROTO,
-     {{{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}, {"192.0.2.10", 32, IPPROTO_TCP, 443, 443}}},
-     {"icmp 192.0.2.10/32", "tcp 192.0.2.10/32"}},
-    {"a PMD that matches addresses only: one rule per prefix", 0,
-     {{{"192.0.2.10", 32, IPPROTO_TCP, 80, 80}, {"192.0.2.10", 32, IPPROTO_UDP, 53, 53}}},
-     {"ip 192.0.2.10/32"}},
-    {"no binds: no rules", GLB_FLOW_CAN_ALL, {{{NULL}}}, {NULL}},
+	{ "one port: its rule, and ICMP to the address",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 } } },
+	  { "icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80" } },
+	{ "a short range: a rule per port",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "192.0.2.10", 32, IPPROTO_UDP, 5000, 5002 } } },
+	  { "icmp 192.0.2.10/32", "udp 192.0.2.10/32 port 5000", "udp 192.0.2.10/32 port 5001",
+	    "udp 192.0.2.10/32 port 5002" } },
+	{ "a long range: the protocol to the prefix",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "192.0.2.0", 28, IPPROTO_TCP, 8000, 8080 } } },
+	  { "icmp 192.0.2.0/28", "tcp 192.0.2.0/28" } },
+	{ "IPv6: ICMPv6 to the prefix",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "2001:db8:80::1", 128, IPPROTO_TCP, 443, 443 } } },
+	  { "tcp 2001:db8:80::1/128 port 443", "icmpv6 2001:db8:80::1/128" } },
+	{ "the same service in two tables: one set of rules",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 } },
+	    { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 } } },
+	  { "icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80" } },
+	{ "two ports of one address: one ICMP rule",
+	  GLB_FLOW_CAN_ALL,
+	  { { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 },
+	      { "192.0.2.10", 32, IPPROTO_TCP, 443, 443 } } },
+	  { "icmp 192.0.2.10/32", "tcp 192.0.2.10/32 port 80", "tcp 192.0.2.10/32 port 443" } },
+	{ "a PMD without port matching: protocols only",
+	  GLB_FLOW_CAN_PROTO,
+	  { { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 },
+	      { "192.0.2.10", 32, IPPROTO_TCP, 443, 443 } } },
+	  { "icmp 192.0.2.10/32", "tcp 192.0.2.10/32" } },
+	{ "a PMD that matches addresses only: one rule per prefix",
+	  0,
+	  { { { "192.0.2.10", 32, IPPROTO_TCP, 80, 80 },
+	      { "192.0.2.10", 32, IPPROTO_UDP, 53, 53 } } },
+	  { "ip 192.0.2.10/32" } },
+	{ "no binds: no rules", GLB_FLOW_CAN_ALL, { { { NULL } } }, { NULL } },
 };
 
 static void fill_bind(struct glb_fmt_bind *b, const struct bind_spec *s)
@@ -99,8 +111,7 @@ int main(void)
 	Suite *s = suite_create("flow_match");
 	TCase *tc = tcase_create("flow_match");
 
-	tcase_add_loop_test(tc, test_rules_for_the_tables_binds, 0,
-			    (int)GLB_ARRAY_SIZE(cases));
+	tcase_add_loop_test(tc, test_rules_for_the_tables_binds, 0, (int)GLB_ARRAY_SIZE(cases));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

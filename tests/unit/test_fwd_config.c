@@ -73,41 +73,41 @@ static bool diag_has(const struct glb_diag *d, const char *a, const char *b, con
 }
 
 /* Table 0 is always valid; the mistake goes in table 1, usually in entry 1. */
-#define BIND_OK	   "{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 80}"
+#define BIND_OK "{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 80}"
 #define BACKEND_OK "{'ip': '10.0.0.1', 'state': 'active', 'healthy': true}"
-#define TABLE_OK                                                                                   \
-	"{'name': 'good', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "', 'binds': [" BIND_OK        \
+#define TABLE_OK                                                                            \
+	"{'name': 'good', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "', 'binds': [" BIND_OK \
 	"], 'backends': [" BACKEND_OK "]}"
-#define TABLE(keys, binds, backends)                                                               \
+#define TABLE(keys, binds, backends) \
 	"{'name': 'x', " keys ", 'binds': [" binds "], 'backends': [" backends "]}"
-#define KEYS	"'hash_key': '" KEY_C "', 'seed': '" KEY_A "'"
+#define KEYS "'hash_key': '" KEY_C "', 'seed': '" KEY_A "'"
 #define DOC(t1) "{'tables': [" TABLE_OK ", " t1 "]}"
 /* table 1 with a bad second bind / second backend */
 #define BAD_BIND(b) DOC(TABLE(KEYS, BIND_OK ", " b, BACKEND_OK))
-#define BAD_BACKEND(b)                                                                             \
+#define BAD_BACKEND(b) \
 	DOC(TABLE(KEYS, BIND_OK, "{'ip': '10.0.0.9', 'state': 'active', 'healthy': true}, " b))
 #define BAD_KEYS(k) DOC(TABLE(k, BIND_OK, BACKEND_OK))
 
 /* ---- a valid document ---- */
 
 static const char valid_doc[] =
-    "{'tables': [\n"
-    " {'name': 'example', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "',\n"
-    "  'binds': [\n"
-    "   {'ip': '192.0.2.80', 'proto': 'tcp', 'port': 80},\n"
-    "   {'ip': '192.0.2.0/28', 'proto': 'udp', 'port_start': 8000, 'port_end': 8080},\n"
-    "   {'ip': '2001:db8::1', 'proto': 'tcp', 'port': 443},\n"
-    "   {'ip': '2001:db8:80::/48', 'proto': 'udp', 'port_start': 0, 'port_end': 65535}],\n"
-    "  'backends': [\n"
-    "   {'ip': '10.0.0.1', 'state': 'active', 'healthy': true},\n"
-    "   {'ip': '10.0.0.2', 'state': 'filling', 'healthy': false},\n"
-    "   {'ip': '10.0.0.3', 'state': 'draining', 'healthy': false,\n"
-    "    'healthchecks': {'http': 8080, 'gue': 19523, 'http_uri': '/_ping'}},\n"
-    "   {'ip': '10.0.0.4', 'state': 'inactive', 'healthchecks': {'tcp': 22}}]},\n"
-    " {'name': 'second', 'hash_key': '" KEY_C "', 'seed': '" KEY_A "',\n"
-    "  'binds': [{'ip': '198.51.100.1', 'proto': 'udp', 'port': 53}],\n"
-    "  'backends': [{'ip': '10.1.0.1', 'state': 'active', 'healthy': true}]}\n"
-    "]}\n";
+	"{'tables': [\n"
+	" {'name': 'example', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "',\n"
+	"  'binds': [\n"
+	"   {'ip': '192.0.2.80', 'proto': 'tcp', 'port': 80},\n"
+	"   {'ip': '192.0.2.0/28', 'proto': 'udp', 'port_start': 8000, 'port_end': 8080},\n"
+	"   {'ip': '2001:db8::1', 'proto': 'tcp', 'port': 443},\n"
+	"   {'ip': '2001:db8:80::/48', 'proto': 'udp', 'port_start': 0, 'port_end': 65535}],\n"
+	"  'backends': [\n"
+	"   {'ip': '10.0.0.1', 'state': 'active', 'healthy': true},\n"
+	"   {'ip': '10.0.0.2', 'state': 'filling', 'healthy': false},\n"
+	"   {'ip': '10.0.0.3', 'state': 'draining', 'healthy': false,\n"
+	"    'healthchecks': {'http': 8080, 'gue': 19523, 'http_uri': '/_ping'}},\n"
+	"   {'ip': '10.0.0.4', 'state': 'inactive', 'healthchecks': {'tcp': 22}}]},\n"
+	" {'name': 'second', 'hash_key': '" KEY_C "', 'seed': '" KEY_A "',\n"
+	"  'binds': [{'ip': '198.51.100.1', 'proto': 'udp', 'port': 53}],\n"
+	"  'backends': [{'ip': '10.1.0.1', 'state': 'active', 'healthy': true}]}\n"
+	"]}\n";
 
 static void check_key(const uint8_t *got, const char *hex)
 {
@@ -120,7 +120,7 @@ static void check_key(const uint8_t *got, const char *hex)
 static void check_bind(const struct glb_cfg_bind *b, int af, const char *addr, unsigned bits,
 		       unsigned proto, unsigned lo, unsigned hi)
 {
-	uint8_t want[16] = {0};
+	uint8_t want[16] = { 0 };
 
 	ck_assert_int_eq(inet_pton(af, addr, want), 1);
 	ck_assert_uint_eq(b->family, af == AF_INET ? GLB_FAMILY_IPV4 : GLB_FAMILY_IPV6);
@@ -340,173 +340,177 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-    {"hash_key 31 digits",
-     BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0', 'seed': '" KEY_A "'"),
-     {"table 1", "hash_key"}},
-    {"hash_key 33 digits",
-     BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0f0', 'seed': '" KEY_A "'"),
-     {"table 1", "hash_key"}},
-    {"hash_key non-hex digit",
-     BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0g', 'seed': '" KEY_A "'"),
-     {"table 1", "hash_key"}},
-    {"hash_key a number",
-     BAD_KEYS("'hash_key': 1234, 'seed': '" KEY_A "'"),
-     {"table 1", "hash_key"}},
-    {"hash_key missing", BAD_KEYS("'seed': '" KEY_A "'"), {"table 1", "hash_key"}},
-    {"seed 31 digits",
-     BAD_KEYS("'hash_key': '" KEY_C "', 'seed': '00112233445566778899aabbccddeef'"),
-     {"table 1", "seed"}},
-    {"seed with a space",
-     BAD_KEYS("'hash_key': '" KEY_C "', 'seed': '00112233445566778899aabbccdd eff'"),
-     {"table 1", "seed"}},
-    {"seed missing", BAD_KEYS("'hash_key': '" KEY_C "'"), {"table 1", "seed"}},
-    {"name a number",
-     DOC("{'name': 7, " KEYS ", 'binds': [" BIND_OK "], 'backends': [" BACKEND_OK "]}"),
-     {"table 1", "name"}},
+	{ "hash_key 31 digits",
+	  BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0', 'seed': '" KEY_A "'"),
+	  { "table 1", "hash_key" } },
+	{ "hash_key 33 digits",
+	  BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0f0', 'seed': '" KEY_A "'"),
+	  { "table 1", "hash_key" } },
+	{ "hash_key non-hex digit",
+	  BAD_KEYS("'hash_key': '000102030405060708090a0b0c0d0e0g', 'seed': '" KEY_A "'"),
+	  { "table 1", "hash_key" } },
+	{ "hash_key a number",
+	  BAD_KEYS("'hash_key': 1234, 'seed': '" KEY_A "'"),
+	  { "table 1", "hash_key" } },
+	{ "hash_key missing", BAD_KEYS("'seed': '" KEY_A "'"), { "table 1", "hash_key" } },
+	{ "seed 31 digits",
+	  BAD_KEYS("'hash_key': '" KEY_C "', 'seed': '00112233445566778899aabbccddeef'"),
+	  { "table 1", "seed" } },
+	{ "seed with a space",
+	  BAD_KEYS("'hash_key': '" KEY_C "', 'seed': '00112233445566778899aabbccdd eff'"),
+	  { "table 1", "seed" } },
+	{ "seed missing", BAD_KEYS("'hash_key': '" KEY_C "'"), { "table 1", "seed" } },
+	{ "name a number",
+	  DOC("{'name': 7, " KEYS ", 'binds': [" BIND_OK "], 'backends': [" BACKEND_OK "]}"),
+	  { "table 1", "name" } },
 
-    {"backend ip octet 256",
-     BAD_BACKEND("{'ip': '10.0.0.256', 'state': 'active', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
-    {"backend ip garbage",
-     BAD_BACKEND("{'ip': 'ten', 'state': 'active', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
-    {"backend ip empty",
-     BAD_BACKEND("{'ip': '', 'state': 'active', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
-    {"backend IPv6",
-     BAD_BACKEND("{'ip': '2001:db8::5', 'state': 'active', 'healthy': true}"),
-     {"backend 1", "ip", "IPv"}},
-    {"backend ip a number",
-     BAD_BACKEND("{'ip': 167772162, 'state': 'active', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
-    {"backend ip missing",
-     BAD_BACKEND("{'state': 'active', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
-    {"backend state unknown",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'foo', 'healthy': true}"),
-     {"table 1", "backend 1", "state"}},
-    {"backend state upper case",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'ACTIVE', 'healthy': true}"),
-     {"table 1", "backend 1", "state"}},
-    {"backend state a number",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 1, 'healthy': true}"),
-     {"table 1", "backend 1", "state"}},
-    {"backend state missing",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'healthy': true}"),
-     {"table 1", "backend 1", "state"}},
-    {"backend healthy absent without healthchecks",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active'}"),
-     {"table 1", "backend 1", "healthy"}},
-    {"backend healthy a string",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', 'healthy': 'true'}"),
-     {"table 1", "backend 1", "healthy"}},
-    {"backend healthcheck port 70000",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', 'healthchecks': {'http': 70000}}"),
-     {"table 1", "backend 1", "http"}},
-    {"backend not an object", BAD_BACKEND("'10.0.0.2'"), {"table 1", "backend 1"}},
-    {"http_uri with CR LF (a header injected into the probe)",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
-		 "'healthchecks': {'http': 80, 'http_uri': '/x\\r\\nX-Evil: 1'}}"),
-     {"table 1", "backend 1", "http_uri"}},
-    {"http_uri with a space",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
-		 "'healthchecks': {'http': 80, 'http_uri': '/a b'}}"),
-     {"table 1", "backend 1", "http_uri"}},
-    {"http_uri with a tab",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
-		 "'healthchecks': {'http': 80, 'http_uri': '/a\\tb'}}"),
-     {"table 1", "backend 1", "http_uri"}},
-    {"http_uri not starting with /",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
-		 "'healthchecks': {'http': 80, 'http_uri': 'health'}}"),
-     {"table 1", "backend 1", "http_uri"}},
-    {"http_uri empty",
-     BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
-		 "'healthchecks': {'http': 80, 'http_uri': ''}}"),
-     {"table 1", "backend 1", "http_uri"}},
-    {"duplicate backend ip",
-     BAD_BACKEND("{'ip': '10.0.0.9', 'state': 'draining', 'healthy': true}"),
-     {"table 1", "backend 1", "ip"}},
+	{ "backend ip octet 256",
+	  BAD_BACKEND("{'ip': '10.0.0.256', 'state': 'active', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
+	{ "backend ip garbage",
+	  BAD_BACKEND("{'ip': 'ten', 'state': 'active', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
+	{ "backend ip empty",
+	  BAD_BACKEND("{'ip': '', 'state': 'active', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
+	{ "backend IPv6",
+	  BAD_BACKEND("{'ip': '2001:db8::5', 'state': 'active', 'healthy': true}"),
+	  { "backend 1", "ip", "IPv" } },
+	{ "backend ip a number",
+	  BAD_BACKEND("{'ip': 167772162, 'state': 'active', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
+	{ "backend ip missing",
+	  BAD_BACKEND("{'state': 'active', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
+	{ "backend state unknown",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'foo', 'healthy': true}"),
+	  { "table 1", "backend 1", "state" } },
+	{ "backend state upper case",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'ACTIVE', 'healthy': true}"),
+	  { "table 1", "backend 1", "state" } },
+	{ "backend state a number",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 1, 'healthy': true}"),
+	  { "table 1", "backend 1", "state" } },
+	{ "backend state missing",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'healthy': true}"),
+	  { "table 1", "backend 1", "state" } },
+	{ "backend healthy absent without healthchecks",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active'}"),
+	  { "table 1", "backend 1", "healthy" } },
+	{ "backend healthy a string",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', 'healthy': 'true'}"),
+	  { "table 1", "backend 1", "healthy" } },
+	{ "backend healthcheck port 70000",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', 'healthchecks': {'http': 70000}}"),
+	  { "table 1", "backend 1", "http" } },
+	{ "backend not an object", BAD_BACKEND("'10.0.0.2'"), { "table 1", "backend 1" } },
+	{ "http_uri with CR LF (a header injected into the probe)",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		      "'healthchecks': {'http': 80, 'http_uri': '/x\\r\\nX-Evil: 1'}}"),
+	  { "table 1", "backend 1", "http_uri" } },
+	{ "http_uri with a space",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		      "'healthchecks': {'http': 80, 'http_uri': '/a b'}}"),
+	  { "table 1", "backend 1", "http_uri" } },
+	{ "http_uri with a tab",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		      "'healthchecks': {'http': 80, 'http_uri': '/a\\tb'}}"),
+	  { "table 1", "backend 1", "http_uri" } },
+	{ "http_uri not starting with /",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		      "'healthchecks': {'http': 80, 'http_uri': 'health'}}"),
+	  { "table 1", "backend 1", "http_uri" } },
+	{ "http_uri empty",
+	  BAD_BACKEND("{'ip': '10.0.0.2', 'state': 'active', "
+		      "'healthchecks': {'http': 80, 'http_uri': ''}}"),
+	  { "table 1", "backend 1", "http_uri" } },
+	{ "duplicate backend ip",
+	  BAD_BACKEND("{'ip': '10.0.0.9', 'state': 'draining', 'healthy': true}"),
+	  { "table 1", "backend 1", "ip" } },
 
-    {"bind ip bad octet",
-     BAD_BIND("{'ip': '192.0.2.300', 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind ip garbage",
-     BAD_BIND("{'ip': 'example.com', 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind IPv4 prefix /33",
-     BAD_BIND("{'ip': '192.0.2.0/33', 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind IPv6 prefix /129",
-     BAD_BIND("{'ip': '2001:db8::/129', 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind prefix not a number",
-     BAD_BIND("{'ip': '192.0.2.0/x', 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind ip a number",
-     BAD_BIND("{'ip': 3221225985, 'proto': 'tcp', 'port': 80}"),
-     {"table 1", "bind 1", "ip"}},
-    {"bind ip missing", BAD_BIND("{'proto': 'tcp', 'port': 80}"), {"table 1", "bind 1", "ip"}},
-    {"bind port range inverted",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 90, 'port_end': 80}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port 70000",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 70000}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port -1",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': -1}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port_end 65536",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 1, 'port_end': 65536}"),
-     {"table 1", "bind 1", "port_end"}},
-    {"bind port_start without port_end",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 80}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port_end without port_start",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_end': 80}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port missing",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp'}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port a string",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': '80'}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind port a fraction",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 80.5}"),
-     {"table 1", "bind 1", "port"}},
-    {"bind proto unknown",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 'sctp', 'port': 80}"),
-     {"table 1", "bind 1", "proto"}},
-    {"bind proto a number",
-     BAD_BIND("{'ip': '192.0.2.1', 'proto': 6, 'port': 80}"),
-     {"table 1", "bind 1", "proto"}},
-    {"bind proto missing",
-     BAD_BIND("{'ip': '192.0.2.1', 'port': 80}"),
-     {"table 1", "bind 1", "proto"}},
-    {"bind not an object", BAD_BIND("42"), {"table 1", "bind 1"}},
+	{ "bind ip bad octet",
+	  BAD_BIND("{'ip': '192.0.2.300', 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind ip garbage",
+	  BAD_BIND("{'ip': 'example.com', 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind IPv4 prefix /33",
+	  BAD_BIND("{'ip': '192.0.2.0/33', 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind IPv6 prefix /129",
+	  BAD_BIND("{'ip': '2001:db8::/129', 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind prefix not a number",
+	  BAD_BIND("{'ip': '192.0.2.0/x', 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind ip a number",
+	  BAD_BIND("{'ip': 3221225985, 'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind ip missing",
+	  BAD_BIND("{'proto': 'tcp', 'port': 80}"),
+	  { "table 1", "bind 1", "ip" } },
+	{ "bind port range inverted",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 90, 'port_end': 80}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port 70000",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 70000}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port -1",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': -1}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port_end 65536",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 1, 'port_end': 65536}"),
+	  { "table 1", "bind 1", "port_end" } },
+	{ "bind port_start without port_end",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_start': 80}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port_end without port_start",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port_end': 80}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port missing",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp'}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port a string",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': '80'}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind port a fraction",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'tcp', 'port': 80.5}"),
+	  { "table 1", "bind 1", "port" } },
+	{ "bind proto unknown",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 'sctp', 'port': 80}"),
+	  { "table 1", "bind 1", "proto" } },
+	{ "bind proto a number",
+	  BAD_BIND("{'ip': '192.0.2.1', 'proto': 6, 'port': 80}"),
+	  { "table 1", "bind 1", "proto" } },
+	{ "bind proto missing",
+	  BAD_BIND("{'ip': '192.0.2.1', 'port': 80}"),
+	  { "table 1", "bind 1", "proto" } },
+	{ "bind not an object", BAD_BIND("42"), { "table 1", "bind 1" } },
 
-    {"backends an object",
-     DOC("{'name': 'x', " KEYS ", 'binds': [" BIND_OK "], 'backends': {'ip': '10.0.0.1'}}"),
-     {"table 1", "backends"}},
-    {"backends missing",
-     DOC("{'name': 'x', " KEYS ", 'binds': [" BIND_OK "]}"),
-     {"table 1", "backends"}},
-    {"binds a string",
-     DOC("{'name': 'x', " KEYS ", 'binds': '192.0.2.1', 'backends': [" BACKEND_OK "]}"),
-     {"table 1", "binds"}},
-    {"binds missing",
-     DOC("{'name': 'x', " KEYS ", 'backends': [" BACKEND_OK "]}"),
-     {"table 1", "binds"}},
-    {"table a bool", DOC("true"), {"table 1"}},
-    {"257 binds", NULL, {"table 0", "binds"}},
-    {"257 backends", NULL, {"table 0", "backends"}},
+	{ "backends an object",
+	  DOC("{'name': 'x', " KEYS ", 'binds': [" BIND_OK "], 'backends': {'ip': '10.0.0.1'}}"),
+	  { "table 1", "backends" } },
+	{ "backends missing",
+	  DOC("{'name': 'x', " KEYS ", 'binds': [" BIND_OK "]}"),
+	  { "table 1", "backends" } },
+	{ "binds a string",
+	  DOC("{'name': 'x', " KEYS ", 'binds': '192.0.2.1', 'backends': [" BACKEND_OK "]}"),
+	  { "table 1", "binds" } },
+	{ "binds missing",
+	  DOC("{'name': 'x', " KEYS ", 'backends': [" BACKEND_OK "]}"),
+	  { "table 1", "binds" } },
+	{ "table a bool", DOC("true"), { "table 1" } },
+	{ "257 binds", NULL, { "table 0", "binds" } },
+	{ "257 backends", NULL, { "table 0", "backends" } },
 
-    {"top level an array", "[{'tables': []}]", {NULL}},
-    {"top level a string", "'tables'", {NULL}},
-    {"tables missing", "{'table': []}", {"tables"}},
-    {"tables an object", "{'tables': {'name': 'x'}}", {"tables"}},
-    {"syntax error on line 3", "{'tables': [\n  {'name': 'x',\n   'seed': ,\n  }]}", {"line", "3"}},
-    {"empty text", "", {NULL}},
+	{ "top level an array", "[{'tables': []}]", { NULL } },
+	{ "top level a string", "'tables'", { NULL } },
+	{ "tables missing", "{'table': []}", { "tables" } },
+	{ "tables an object", "{'tables': {'name': 'x'}}", { "tables" } },
+	{ "syntax error on line 3",
+	  "{'tables': [\n  {'name': 'x',\n   'seed': ,\n  }]}",
+	  { "line", "3" } },
+	{ "empty text", "", { NULL } },
 };
 
 #define NUM_BAD_CASES GLB_ARRAY_SIZE(bad_cases)
@@ -587,25 +591,29 @@ struct warn_case {
 };
 
 static const struct warn_case warn_cases[] = {
-    {"bind port 0", DOC(TABLE(KEYS, "{'ip': '192.0.2.9', 'proto': 'udp', 'port': 0}", BACKEND_OK)),
-     {"table 1", "bind 0", "matches nothing"}},
-    {"backend 0.0.0.0",
-     DOC(TABLE(KEYS, BIND_OK, "{'ip': '0.0.0.0', 'state': 'active', 'healthy': true}")),
-     {"table 1", "backend 0", "not a unicast address"}},
-    {"backend 255.255.255.255",
-     DOC(TABLE(KEYS, BIND_OK, "{'ip': '255.255.255.255', 'state': 'active', 'healthy': true}")),
-     {"table 1", "backend 0", "not a unicast address"}},
-    {"backend multicast",
-     DOC(TABLE(KEYS, BIND_OK, "{'ip': '239.1.2.3', 'state': 'active', 'healthy': true}")),
-     {"table 1", "backend 0", "not a unicast address"}},
-    {"table without binds", DOC(TABLE(KEYS, "", BACKEND_OK)), {"table 1", "binds", "none"}},
-    {"no tables", "{'tables': []}", {"top level", "tables", "forwards nothing"}},
-    {"a bind repeated in its table",
-     DOC(TABLE(KEYS, "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}, "
-		     "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}", BACKEND_OK)),
-     {"table 1", "bind 1", "same as bind 0 of table 1"}},
-    {"a bind an earlier table already has", DOC(TABLE(KEYS, BIND_OK, BACKEND_OK)),
-     {"table 1", "bind 0", "same as bind 0 of table 0"}},
+	{ "bind port 0",
+	  DOC(TABLE(KEYS, "{'ip': '192.0.2.9', 'proto': 'udp', 'port': 0}", BACKEND_OK)),
+	  { "table 1", "bind 0", "matches nothing" } },
+	{ "backend 0.0.0.0",
+	  DOC(TABLE(KEYS, BIND_OK, "{'ip': '0.0.0.0', 'state': 'active', 'healthy': true}")),
+	  { "table 1", "backend 0", "not a unicast address" } },
+	{ "backend 255.255.255.255",
+	  DOC(TABLE(KEYS, BIND_OK, "{'ip': '255.255.255.255', 'state': 'active', 'healthy': true}")),
+	  { "table 1", "backend 0", "not a unicast address" } },
+	{ "backend multicast",
+	  DOC(TABLE(KEYS, BIND_OK, "{'ip': '239.1.2.3', 'state': 'active', 'healthy': true}")),
+	  { "table 1", "backend 0", "not a unicast address" } },
+	{ "table without binds", DOC(TABLE(KEYS, "", BACKEND_OK)), { "table 1", "binds", "none" } },
+	{ "no tables", "{'tables': []}", { "top level", "tables", "forwards nothing" } },
+	{ "a bind repeated in its table",
+	  DOC(TABLE(KEYS,
+		    "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}, "
+		    "{'ip': '192.0.2.7', 'proto': 'tcp', 'port': 25}",
+		    BACKEND_OK)),
+	  { "table 1", "bind 1", "same as bind 0 of table 1" } },
+	{ "a bind an earlier table already has",
+	  DOC(TABLE(KEYS, BIND_OK, BACKEND_OK)),
+	  { "table 1", "bind 0", "same as bind 0 of table 0" } },
 };
 
 START_TEST(test_loads_with_a_warning_for_what_cannot_be_meant)
@@ -647,9 +655,9 @@ END_TEST
 START_TEST(test_messages_escape_control_characters_they_quote)
 {
 	static const char doc[] =
-	    "{'tables': [{'name': 'we\\u001b[31mb\\nx', 'hash_key': '" KEY_A "',"
-	    " 'seed': '" KEY_B "', 'binds': [" BIND_OK "],"
-	    " 'backends': [{'ip': '10.0.0.1', 'state': 'act\\rive', 'healthy': true}]}]}";
+		"{'tables': [{'name': 'we\\u001b[31mb\\nx', 'hash_key': '" KEY_A "',"
+		" 'seed': '" KEY_B "', 'binds': [" BIND_OK "],"
+		" 'backends': [{'ip': '10.0.0.1', 'state': 'act\\rive', 'healthy': true}]}]}";
 	struct glb_cfg cfg;
 	struct glb_diag d;
 	size_t k;
@@ -672,23 +680,23 @@ END_TEST
 START_TEST(test_parse_reports_every_problem)
 {
 	static const char doc[] =
-	    "{'tables': [\n"
-	    " {'name': 'a', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "',\n"
-	    "  'binds': [{'ip': '192.0.2.1', 'proto': 'icmp', 'port': 80},\n"
-	    "            {'ip': '192.0.2.2', 'proto': 'tcp', 'port_start': 9, 'port_end': 8}],\n"
-	    "  'backends': [{'ip': '10.0.0.300', 'state': 'active', 'healthy': true},\n"
-	    "               {'ip': '10.0.0.2', 'state': 'active', 'healthy': true},\n"
-	    "               {'ip': '10.0.0.3', 'state': 'sleeping', 'healthy': true}]},\n"
-	    " {'name': 'b', 'hash_key': 'xyz', 'seed': '" KEY_A "',\n"
-	    "  'binds': [{'ip': '192.0.2.3/40', 'proto': 'udp', 'port': 53}],\n"
-	    "  'backends': [{'ip': '10.0.1.1', 'state': 'active'},\n"
-	    "               {'ip': '10.0.1.1', 'state': 'active', 'healthy': true}]}\n"
-	    "]}";
+		"{'tables': [\n"
+		" {'name': 'a', 'hash_key': '" KEY_A "', 'seed': '" KEY_B "',\n"
+		"  'binds': [{'ip': '192.0.2.1', 'proto': 'icmp', 'port': 80},\n"
+		"            {'ip': '192.0.2.2', 'proto': 'tcp', 'port_start': 9, 'port_end': 8}],\n"
+		"  'backends': [{'ip': '10.0.0.300', 'state': 'active', 'healthy': true},\n"
+		"               {'ip': '10.0.0.2', 'state': 'active', 'healthy': true},\n"
+		"               {'ip': '10.0.0.3', 'state': 'sleeping', 'healthy': true}]},\n"
+		" {'name': 'b', 'hash_key': 'xyz', 'seed': '" KEY_A "',\n"
+		"  'binds': [{'ip': '192.0.2.3/40', 'proto': 'udp', 'port': 53}],\n"
+		"  'backends': [{'ip': '10.0.1.1', 'state': 'active'},\n"
+		"               {'ip': '10.0.1.1', 'state': 'active', 'healthy': true}]}\n"
+		"]}";
 	static const char *const want[][3] = {
-	    {"table 0", "bind 0", "proto"},	 {"table 0", "bind 1", "port"},
-	    {"table 0", "backend 0", "ip"},	 {"table 0", "backend 2", "state"},
-	    {"table 1", "hash_key", NULL},	 {"table 1", "bind 0", "ip"},
-	    {"table 1", "backend 0", "healthy"}, {"table 1", "backend 1", "ip"},
+		{ "table 0", "bind 0", "proto" },      { "table 0", "bind 1", "port" },
+		{ "table 0", "backend 0", "ip" },      { "table 0", "backend 2", "state" },
+		{ "table 1", "hash_key", NULL },       { "table 1", "bind 0", "ip" },
+		{ "table 1", "backend 0", "healthy" }, { "table 1", "backend 1", "ip" },
 	};
 	struct glb_cfg cfg;
 	struct glb_diag d;
@@ -698,8 +706,7 @@ START_TEST(test_parse_reports_every_problem)
 	glb_diag_init(&d);
 	ck_assert_int_eq(parse_sq(doc, &cfg, &d), -EINVAL);
 	msgs = diag_join(&d);
-	ck_assert_msg(d.count >= GLB_ARRAY_SIZE(want), "%zu problems reported:\n%s",
-		      d.count, msgs);
+	ck_assert_msg(d.count >= GLB_ARRAY_SIZE(want), "%zu problems reported:\n%s", d.count, msgs);
 	for (i = 0; i < GLB_ARRAY_SIZE(want); i++)
 		ck_assert_msg(diag_has(&d, want[i][0], want[i][1], want[i][2]),
 			      "missing \"%s\" \"%s\" \"%s\" in:\n%s", want[i][0], want[i][1],

@@ -446,16 +446,16 @@ struct parse_case {
 #define DROP(v) v, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0
 
 static const struct parse_case parse_cases[] = {
-	{ "ipv4_tcp", pkt_ipv4_tcp, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4),
-	  CLIENT4, VIP4, 43210, 80, 43210, 14, 40 },
-	{ "ipv4_udp", pkt_ipv4_udp, OK_FLOW(V4, IPPROTO_UDP, GLB_FLOW_L4, V4),
-	  CLIENT4, VIP4, 5353, 53, 5353, 14, 32 },
-	{ "ipv4_options_ihl6", pkt_ipv4_ihl6, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4),
-	  CLIENT4, VIP4, 43210, 80, 43210, 14, 44 },
-	{ "ipv4_options_ihl15", pkt_ipv4_ihl15, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4),
-	  CLIENT4, VIP4, 43210, 80, 43210, 14, 80 },
-	{ "ipv4_vlan_tag", pkt_ipv4_vlan, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4),
-	  CLIENT4, VIP4, 43210, 80, 43210, 18, 40 },
+	{ "ipv4_tcp", pkt_ipv4_tcp, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4), CLIENT4, VIP4, 43210,
+	  80, 43210, 14, 40 },
+	{ "ipv4_udp", pkt_ipv4_udp, OK_FLOW(V4, IPPROTO_UDP, GLB_FLOW_L4, V4), CLIENT4, VIP4, 5353,
+	  53, 5353, 14, 32 },
+	{ "ipv4_options_ihl6", pkt_ipv4_ihl6, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4), CLIENT4,
+	  VIP4, 43210, 80, 43210, 14, 44 },
+	{ "ipv4_options_ihl15", pkt_ipv4_ihl15, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4), CLIENT4,
+	  VIP4, 43210, 80, 43210, 14, 80 },
+	{ "ipv4_vlan_tag", pkt_ipv4_vlan, OK_FLOW(V4, IPPROTO_TCP, GLB_FLOW_L4, V4), CLIENT4, VIP4,
+	  43210, 80, 43210, 18, 40 },
 	{ "ipv4_first_fragment_has_ports", pkt_ipv4_first_fragment,
 	  OK_FLOW(V4, IPPROTO_UDP, GLB_FLOW_L4, V4), CLIENT4, VIP4, 1000, 53, 1000, 14, 44 },
 	{ "ipv4_last_fragment_has_no_ports", pkt_ipv4_last_fragment,
@@ -472,14 +472,14 @@ static const struct parse_case parse_cases[] = {
 	  64 },
 	{ "ipv4_echo_request_hint_is_ip_id", pkt_ipv4_echo_request,
 	  OK_FLOW(V4, IPPROTO_ICMP, GLB_FLOW_ECHO, V4), CLIENT4, VIP4, 0, 0, 0x4242, 14, 36 },
-	{ "ipv6_tcp", pkt_ipv6_tcp, OK_FLOW(V6, IPPROTO_TCP, GLB_FLOW_L4, V6),
-	  CLIENT6, VIP6, 43210, 443, 43210, 14, 60 },
-	{ "ipv6_udp", pkt_ipv6_udp, OK_FLOW(V6, IPPROTO_UDP, GLB_FLOW_L4, V6),
-	  CLIENT6, VIP6, 5353, 53, 5353, 14, 48 },
+	{ "ipv6_tcp", pkt_ipv6_tcp, OK_FLOW(V6, IPPROTO_TCP, GLB_FLOW_L4, V6), CLIENT6, VIP6, 43210,
+	  443, 43210, 14, 60 },
+	{ "ipv6_udp", pkt_ipv6_udp, OK_FLOW(V6, IPPROTO_UDP, GLB_FLOW_L4, V6), CLIENT6, VIP6, 5353,
+	  53, 5353, 14, 48 },
 	{ "ipv6_hop_by_hop", pkt_ipv6_hop_by_hop, OK_FLOW(V6, IPPROTO_TCP, GLB_FLOW_L4, V6),
 	  CLIENT6, VIP6, 43210, 443, 43210, 14, 68 },
-	{ "ipv6_routing", pkt_ipv6_routing, OK_FLOW(V6, IPPROTO_TCP, GLB_FLOW_L4, V6),
-	  CLIENT6, VIP6, 43210, 443, 43210, 14, 84 },
+	{ "ipv6_routing", pkt_ipv6_routing, OK_FLOW(V6, IPPROTO_TCP, GLB_FLOW_L4, V6), CLIENT6,
+	  VIP6, 43210, 443, 43210, 14, 84 },
 	{ "ipv6_dest_options", pkt_ipv6_dest_options, OK_FLOW(V6, IPPROTO_UDP, GLB_FLOW_L4, V6),
 	  CLIENT6, VIP6, 5353, 53, 5353, 14, 64 },
 	{ "ipv6_first_fragment_has_ports", pkt_ipv6_first_fragment,
@@ -524,8 +524,7 @@ static const struct parse_case parse_cases[] = {
 	{ "ipv6_no_next_header_unsupported", pkt_ipv6_no_next_header, DROP(GLB_DROP_UNSUPPORTED) },
 	{ "ipv6_later_fragment_of_ext_unsupported", pkt_ipv6_later_fragment_of_ext,
 	  DROP(GLB_DROP_UNSUPPORTED) },
-	{ "ipv6_payload_length_past_frame", pkt_ipv6_payload_past_frame,
-	  DROP(GLB_DROP_MALFORMED) },
+	{ "ipv6_payload_length_past_frame", pkt_ipv6_payload_past_frame, DROP(GLB_DROP_MALFORMED) },
 	{ "ipv6_ext_length_past_packet", pkt_ipv6_ext_len_past_packet, DROP(GLB_DROP_MALFORMED) },
 	{ "ipv6_ethertype_with_version_4", pkt_ipv6_version4, DROP(GLB_DROP_MALFORMED) },
 };
@@ -602,8 +601,8 @@ START_TEST(parse_truncated_at_every_offset_is_dropped)
 				      n);
 			continue;
 		}
-		ck_assert_msg(v == GLB_DROP_MALFORMED || v == GLB_DROP_NOT_IP,
-			      "%s cut at %zu: %s", c->name, n, glb_verdict_name(v));
+		ck_assert_msg(v == GLB_DROP_MALFORMED || v == GLB_DROP_NOT_IP, "%s cut at %zu: %s",
+			      c->name, n, glb_verdict_name(v));
 	}
 }
 END_TEST
@@ -635,7 +634,8 @@ START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
 		if (v == GLB_OK) {
 			ck_assert_msg(want == GLB_OK, "%s view %zu: ok, whole frame %s", c->name, n,
 				      glb_verdict_name(want));
-			ck_assert_msg(memcmp(&fl, &full, sizeof(fl)) == 0, "%s view %zu", c->name, n);
+			ck_assert_msg(memcmp(&fl, &full, sizeof(fl)) == 0, "%s view %zu", c->name,
+				      n);
 		} else if (n == f.len) {
 			ck_assert_int_eq(v, want);
 		}
@@ -644,8 +644,7 @@ START_TEST(parse_view_matches_whole_frame_and_stays_inside_view)
 	ck_assert_int_eq(glb_parse_view(f.b, f.len, f.len, &fl), want);
 	/* a view longer than the frame is a lie about the frame */
 	if (f.len > 0)
-		ck_assert_int_eq(glb_parse_view(f.b, f.len, f.len - 1, &fl),
-				 GLB_DROP_MALFORMED);
+		ck_assert_int_eq(glb_parse_view(f.b, f.len, f.len - 1, &fl), GLB_DROP_MALFORMED);
 }
 END_TEST
 
@@ -670,9 +669,11 @@ START_TEST(parse_simple_agrees_with_general_parse)
 				continue;
 			ck_assert_msg(glb_parse_view(f.b, n, flen, &general) == GLB_OK,
 				      "%s view %zu of %zu: fast path accepted a packet the general "
-				      "parse refuses", c->name, n, flen);
+				      "parse refuses",
+				      c->name, n, flen);
 			ck_assert_msg(memcmp(&fast, &general, sizeof(fast)) == 0,
-				      "%s view %zu of %zu: fast path flow differs", c->name, n, flen);
+				      "%s view %zu of %zu: fast path flow differs", c->name, n,
+				      flen);
 		}
 	}
 }

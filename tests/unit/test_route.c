@@ -98,8 +98,13 @@ START_TEST(route_alt_fields_append_alt_primary_and_secondary)
 }
 END_TEST
 
-enum bad_row { BAD_PRIMARY_NONE, BAD_SECONDARY_NONE, BAD_INDEX_PAST_END, BAD_IPV6_BACKEND,
-	       BAD_ALT_ROW };
+enum bad_row {
+	BAD_PRIMARY_NONE,
+	BAD_SECONDARY_NONE,
+	BAD_INDEX_PAST_END,
+	BAD_IPV6_BACKEND,
+	BAD_ALT_ROW
+};
 
 START_TEST(route_without_usable_backend_is_dropped)
 {
@@ -140,8 +145,8 @@ END_TEST
 START_TEST(icmp_error_routes_like_the_client_flow)
 {
 	struct glb_fmt_table *t = route_table();
-	struct glb_classify_opts opts = { GLB_HASH_SRC_ADDR | GLB_HASH_DST_ADDR | GLB_HASH_PORTS,
-					  0, true };
+	struct glb_classify_opts opts = { GLB_HASH_SRC_ADDR | GLB_HASH_DST_ADDR | GLB_HASH_PORTS, 0,
+					  true };
 	struct frame data = { .len = 0 }, err = { .len = 0 };
 	struct glb_flow fd, fe;
 	struct glb_route rd, re;

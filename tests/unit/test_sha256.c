@@ -41,8 +41,7 @@ int main(void)
 	Suite *s = suite_create("sha256");
 	TCase *tc = tcase_create("nist");
 
-	tcase_add_loop_test(tc, test_sha256_matches_nist_example, 0,
-			    (int)GLB_ARRAY_SIZE(cases));
+	tcase_add_loop_test(tc, test_sha256_matches_nist_example, 0, (int)GLB_ARRAY_SIZE(cases));
 	suite_add_tcase(s, tc);
 	return glb_test_run(s);
 }

@@ -25,11 +25,11 @@
 #include "table.h"
 #include "testutil.h"
 
-#define HDR_SIZE   sizeof(struct glb_fmt_header)
+#define HDR_SIZE sizeof(struct glb_fmt_header)
 #define TABLE_SIZE sizeof(struct glb_fmt_table)
 /* The test images hold up to this many tables; mutations may add one byte. */
 #define IMAGE_TABLES 2
-#define IMAGE_SLACK  16
+#define IMAGE_SLACK 16
 
 /* ---- hand-built images ---- */
 
@@ -470,47 +470,47 @@ struct table_case {
 };
 
 static const struct table_case table_cases[] = {
-    {"unchanged", mut_none, true},
-    {"wrong magic", mut_magic, false},
-    {"lower-case magic", mut_magic_lower, false},
-    {"version 1", mut_version_1, false},
-    {"version 3", mut_version_3, false},
-    {"table_entries 65535", mut_table_entries, false},
-    {"table_entries 131072", mut_table_entries_big, false},
-    {"max_num_backends 255", mut_max_backends, false},
-    {"max_num_backends 512", mut_max_backends_big, false},
-    {"max_num_binds 128", mut_max_binds, false},
-    {"short by 1 byte", mut_short_1, false},
-    {"long by 1 byte", mut_long_1, false},
-    {"header only", mut_header_only, false},
-    {"header short by 1 byte", mut_header_short, false},
-    {"empty file", mut_empty, false},
-    {"num_tables 1 in a 2-table file", mut_num_tables_fewer, false},
-    {"num_tables 3 in a 2-table file", mut_num_tables_more, false},
-    {"num_tables 0xffffffff", mut_num_tables_huge, false},
-    {"num_tables wrapping 32 bits", mut_num_tables_wrap, false},
-    {"num_backends 257", mut_num_backends_257, false},
-    {"num_backends 0xffffffff", mut_num_backends_max, false},
-    {"num_binds 257", mut_num_binds_257, false},
-    {"num_binds 0xffffffff", mut_num_binds_max, false},
-    {"primary == num_backends", mut_primary_eq_num, false},
-    {"secondary == num_backends", mut_secondary_eq_num, false},
-    {"primary 0xfffffffe", mut_primary_huge, false},
-    {"num_backends below the rows' indices", mut_num_backends_lowered, false},
-    {"no-backend row", mut_row_no_backend, true},
-    {"no-backend marker in primary only", mut_row_half_no_backend_primary, false},
-    {"no-backend marker in secondary only", mut_row_half_no_backend_secondary, false},
-    {"every row no-backend", mut_all_no_backend, true},
-    {"zero backends, every row no-backend", mut_zero_backends, true},
-    {"zero backends, rows pointing at backends", mut_zero_backends_with_rows, false},
-    {"bind family 3", mut_bind_family, false},
-    {"IPv4 bind prefix 33", mut_bind_v4_prefix_33, false},
-    {"IPv6 bind prefix 129", mut_bind_v6_prefix_129, false},
-    {"bind protocol 1 (ICMP)", mut_bind_proto, false},
-    {"backend family 9", mut_backend_family_9, false},
-    {"IPv6 backend (GUE hops are IPv4)", mut_backend_family_ipv6, false},
-    {"backend state 3", mut_backend_state_3, false},
-    {"backend health 2", mut_backend_health_2, false},
+	{ "unchanged", mut_none, true },
+	{ "wrong magic", mut_magic, false },
+	{ "lower-case magic", mut_magic_lower, false },
+	{ "version 1", mut_version_1, false },
+	{ "version 3", mut_version_3, false },
+	{ "table_entries 65535", mut_table_entries, false },
+	{ "table_entries 131072", mut_table_entries_big, false },
+	{ "max_num_backends 255", mut_max_backends, false },
+	{ "max_num_backends 512", mut_max_backends_big, false },
+	{ "max_num_binds 128", mut_max_binds, false },
+	{ "short by 1 byte", mut_short_1, false },
+	{ "long by 1 byte", mut_long_1, false },
+	{ "header only", mut_header_only, false },
+	{ "header short by 1 byte", mut_header_short, false },
+	{ "empty file", mut_empty, false },
+	{ "num_tables 1 in a 2-table file", mut_num_tables_fewer, false },
+	{ "num_tables 3 in a 2-table file", mut_num_tables_more, false },
+	{ "num_tables 0xffffffff", mut_num_tables_huge, false },
+	{ "num_tables wrapping 32 bits", mut_num_tables_wrap, false },
+	{ "num_backends 257", mut_num_backends_257, false },
+	{ "num_backends 0xffffffff", mut_num_backends_max, false },
+	{ "num_binds 257", mut_num_binds_257, false },
+	{ "num_binds 0xffffffff", mut_num_binds_max, false },
+	{ "primary == num_backends", mut_primary_eq_num, false },
+	{ "secondary == num_backends", mut_secondary_eq_num, false },
+	{ "primary 0xfffffffe", mut_primary_huge, false },
+	{ "num_backends below the rows' indices", mut_num_backends_lowered, false },
+	{ "no-backend row", mut_row_no_backend, true },
+	{ "no-backend marker in primary only", mut_row_half_no_backend_primary, false },
+	{ "no-backend marker in secondary only", mut_row_half_no_backend_secondary, false },
+	{ "every row no-backend", mut_all_no_backend, true },
+	{ "zero backends, every row no-backend", mut_zero_backends, true },
+	{ "zero backends, rows pointing at backends", mut_zero_backends_with_rows, false },
+	{ "bind family 3", mut_bind_family, false },
+	{ "IPv4 bind prefix 33", mut_bind_v4_prefix_33, false },
+	{ "IPv6 bind prefix 129", mut_bind_v6_prefix_129, false },
+	{ "bind protocol 1 (ICMP)", mut_bind_proto, false },
+	{ "backend family 9", mut_backend_family_9, false },
+	{ "IPv6 backend (GUE hops are IPv4)", mut_backend_family_ipv6, false },
+	{ "backend state 3", mut_backend_state_3, false },
+	{ "backend health 2", mut_backend_health_2, false },
 };
 
 #define NUM_TABLE_CASES GLB_ARRAY_SIZE(table_cases)
@@ -621,16 +621,16 @@ static void check_truncated(const uint8_t *buf, size_t full, size_t len)
 START_TEST(test_validate_rejects_truncation_anywhere)
 {
 	static const size_t fields[] = {
-	    0,
-	    4,
-	    offsetof(struct glb_fmt_table, backends[1]),
-	    offsetof(struct glb_fmt_table, num_binds),
-	    offsetof(struct glb_fmt_table, binds),
-	    offsetof(struct glb_fmt_table, hash_key),
-	    offsetof(struct glb_fmt_table, rows),
-	    offsetof(struct glb_fmt_table, rows[1]),
-	    offsetof(struct glb_fmt_table, rows[32768]),
-	    sizeof(struct glb_fmt_table),
+		0,
+		4,
+		offsetof(struct glb_fmt_table, backends[1]),
+		offsetof(struct glb_fmt_table, num_binds),
+		offsetof(struct glb_fmt_table, binds),
+		offsetof(struct glb_fmt_table, hash_key),
+		offsetof(struct glb_fmt_table, rows),
+		offsetof(struct glb_fmt_table, rows[1]),
+		offsetof(struct glb_fmt_table, rows[32768]),
+		sizeof(struct glb_fmt_table),
 	};
 	size_t len, off, i;
 	uint32_t t;
@@ -894,7 +894,7 @@ static void *reader_main(void *arg)
 
 START_TEST(test_write_never_shows_partial_file)
 {
-	struct reader_ctx c = {0};
+	struct reader_ctx c = { 0 };
 	struct glb_diag d;
 	char *dir = glb_test_tempdir();
 	char *path = path_join(dir, "forwarding_table.bin");
@@ -913,8 +913,8 @@ START_TEST(test_write_never_shows_partial_file)
 
 	glb_diag_init(&d);
 	for (i = 0; i < 12; i++) {
-		int ret = (i % 2) ? glb_table_write(path, img_table(a, 0), 2, &d)
-				  : glb_table_write(path, img_table(b, 0), 1, &d);
+		int ret = (i % 2) ? glb_table_write(path, img_table(a, 0), 2, &d) :
+				    glb_table_write(path, img_table(b, 0), 1, &d);
 
 		ck_assert_msg(ret == 0, "write %d: %s", i, glb_diag_first(&d));
 	}

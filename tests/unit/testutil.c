@@ -98,7 +98,8 @@ int glb_test_unhex(const char *hex, uint8_t *out, size_t cap)
 			hex++;
 			continue;
 		}
-		if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]) || n >= cap)
+		if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]) ||
+		    n >= cap)
 			return -1;
 		if (sscanf(hex, "%2x", &v) != 1)
 			return -1;
