@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """glb-proxy-diag in the qemu guest of tests/vm/run-in-vm, for what the
-host kernel lacks: netem (loss towards one peer: its connection, and only
-its, retransmits) and xt_GLBREDIRECT (the counters of a proxy set up with
-glb-proxy-setup, moved by GUE packets a director would send).  One boot;
+host kernel lacks: xt_GLBREDIRECT (the counters of a proxy set up with
+glb-proxy-setup, moved by GUE packets a director would send); and, with it,
+loss towards one peer (its connection, and only its, retransmits).  One boot;
 vm_diag.sh has the drawing.  The module and the iptables extension are
 built for the guest's kernel in a private copy of proxy-kmod/, so that
 proxy-kmod/ itself stays as scripts/test's own build leaves it.
@@ -80,14 +80,15 @@ def answer(steps, name):
 
 
 def test_lossy_peer_retransmits_and_comes_first(steps):
-    # 10% loss costs the lossy connection about 20 retransmissions; the clean
+    # Every 10th of its ~180 segments lost costs the lossy connection 20
+    # retransmissions (vm_diag.sh; 20 in every run tried); the clean
     # one has none, or one or two spurious timeouts when the emulated guest
     # is starved of CPU.
     doc = answer(steps, "conns")
     assert doc["connections"] == 2
     lossy, clean = doc["list"]
     assert (lossy["peer"], clean["peer"]) == (LOSSY, CLEAN), doc
-    assert lossy["total_retrans"] >= 5 and lossy["total_retrans"] > 2 * clean["total_retrans"], doc
+    assert lossy["total_retrans"] >= 15 and lossy["total_retrans"] > 2 * clean["total_retrans"], doc
     assert lossy["bytes_retrans"] > clean["bytes_retrans"], doc
 
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The guest half of test_vm_diag.py (vm_diag.sh has the drawing): traffic
-through netem loss and GUE packets at GLBREDIRECT, with glb-proxy-diag's
+through loss (every 10th segment to one peer) and GUE packets at GLBREDIRECT, with glb-proxy-diag's
 answers printed as one JSON line each: {"step": NAME, "exit": N, "doc": ...}.
 
   vm_diag.py GLB-PROXY-DIAG PROXY-NS CLIENT-NS
@@ -25,7 +25,7 @@ from pdnet import checksum  # noqa: E402
 VIP, PORT, GUE_PORT = "192.0.2.10", 80, 19523
 LOSSY, CLEAN, DIRECTOR = "10.242.0.2", "10.242.0.3", "10.242.0.4"
 PROXY = "10.242.0.1"
-BYTES = 256 * 1024  # enough segments for 10% loss to cost retransmits
+BYTES = 256 * 1024  # ~180 segments: every 10th lost costs ~18 retransmits
 
 
 def diag(binary, proxy, step, *args):
