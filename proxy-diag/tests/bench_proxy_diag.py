@@ -49,6 +49,9 @@ from glbnet.paths import BUILD_ROOT, PROXY_DIAG  # noqa: E402
 SOCKFARM = BUILD_ROOT / "proxy-diag" / "tests" / "pd_sockfarm"
 VIP, HOLD_PORT, CHURN_PORT = "192.0.2.10", 80, 8080
 PROXY = "10.244.0.1"
+# --upstream: the server the proxy connects to, from 10.244.3.N (in the
+# clients' namespace: only the proxy's side of those connections is measured)
+UPSTREAM, UPSTREAM_PORT = "10.244.9.1", 9000
 PER_PROCESS = 15000           # under the 20,000 open files a process may have
 # connect() walks a source's ports two by two from a hashed offset; well under
 # that half of 64K, no port comes back while the proxy still holds its
@@ -69,6 +72,9 @@ def parse_args():
     p.add_argument("--established", type=int, default=100000)
     p.add_argument("--time-wait", type=int, default=100000)
     p.add_argument("--rounds", type=int, default=5, help="timed runs of each tool (default 5)")
+    p.add_argument("--upstream", type=int, default=0,
+                   help="also N connections from the proxy to an upstream server: sockets "
+                   "of the proxy that are not the VIP's, as a real proxy has (default 0)")
     return p.parse_args()
 
 
@@ -81,7 +87,7 @@ class Farm:
         self.client = Netns(f"pdbench-c-{pid}")
         self.procs = []
 
-    def setup(self, clients, churners):
+    def setup(self, clients, churners, upstreams):
         remove_stale(r"pdbench-[pc]-(\d+)")
         old = CHILD_EHASH.read_text() if CHILD_EHASH.exists() else None
         try:
@@ -96,9 +102,12 @@ class Farm:
               f"{self.proxy.read_sysctl('net.ipv4.tcp_ehash_entries')} entries "
               f"(negative: shared with every namespace)", flush=True)
         veth(self.client, "c0", self.proxy, "p0")
-        self.proxy.ip(f"addr add {PROXY}/16 dev p0", f"addr add {VIP}/32 dev lo", "link set p0 up")
+        self.proxy.ip(f"addr add {PROXY}/16 dev p0", f"addr add {VIP}/32 dev lo",
+                      *[f"addr add 10.244.3.{i + 1}/16 dev p0" for i in range(upstreams)],
+                      "link set p0 up")
         self.client.ip(*[f"addr add 10.244.1.{i + 1}/16 dev c0" for i in range(clients)],
                        *[f"addr add 10.244.2.{i + 1}/16 dev c0" for i in range(churners)],
+                       f"addr add {UPSTREAM}/16 dev c0",
                        "link set c0 up", f"route add {VIP}/32 via {PROXY}")
         self.proxy.sysctl({"net.core.somaxconn": 65535, "net.ipv4.tcp_max_syn_backlog": 65535,
                            "net.ipv4.tcp_max_tw_buckets": 1000000})
@@ -139,7 +148,28 @@ def summary(farm):
     return states, doc
 
 
-def build(farm, established, time_wait):
+def build_upstream(farm, n):
+    """n connections from the proxy to its upstream: the proxy's sockets that are
+    not the VIP's, which every tool walks past and only glb-proxy-diag's and ss's
+    kernel filters skip without formatting them."""
+    t = time.monotonic()
+    servers = [farm.spawn(farm.client, "hold", UPSTREAM, str(UPSTREAM_PORT))
+               for _ in range(math.ceil(n / PER_PROCESS) + 1)]
+    for s in servers:
+        expect_line(s, "listening")
+    left, i, conns = n, 0, []
+    while left > 0:
+        k = min(PER_PROCESS, left)
+        conns.append(farm.spawn(farm.proxy, "connect", f"10.244.3.{i + 1}", UPSTREAM,
+                                str(UPSTREAM_PORT), str(k)))
+        left, i = left - k, i + 1
+    for p in conns:
+        expect_line(p, "ready")
+    print(f"bench: {n} upstream connections (not the VIP's) in {time.monotonic() - t:.1f} s",
+          flush=True)
+
+
+def build(farm, established, time_wait, upstream):
     t = time.monotonic()
     holders = [farm.spawn(farm.proxy, "hold", VIP, str(HOLD_PORT))
                for _ in range(math.ceil(established / PER_PROCESS) + 1)]
@@ -160,6 +190,8 @@ def build(farm, established, time_wait):
         time.sleep(0.2)
     print(f"bench: {established} established connections in {time.monotonic() - t:.1f} s",
           flush=True)
+    if upstream:
+        build_upstream(farm, upstream)
     t = time.monotonic()
     expect_line(farm.spawn(farm.proxy, "close", VIP, str(CHURN_PORT)), "listening")
     churners, left, i = [], time_wait, 0
@@ -299,8 +331,9 @@ def main():
     farm = Farm()
     try:
         farm.setup(math.ceil(args.established / PER_PROCESS),
-                   math.ceil(args.time_wait / CHURN_PER_PROCESS))
-        tw_start = build(farm, args.established, args.time_wait)
+                   math.ceil(args.time_wait / CHURN_PER_PROCESS),
+                   math.ceil(args.upstream / PER_PROCESS))
+        tw_start = build(farm, args.established, args.time_wait, args.upstream)
         before, _ = summary(farm)
         results = measure(farm, args.rounds)
         elapsed = time.monotonic() - tw_start
