@@ -16,6 +16,10 @@ it (the least any reader of those files can spend).
  │   the server has                 │        │ the tools run here (nsenter --net)   │
  └─────────────────────────────────┘        └──────────────────────────────────────┘
 
+--upstream N adds N connections from the proxy (10.244.3.N) to a server
+in the clients' namespace (10.244.9.1:9000): a real proxy's table also
+holds its upstream connections, which the tools must walk past.
+
 A process may hold at most 20,000 open files here, so connections are
 spread over processes.  TIME-WAIT sockets last 60 s, so they are made last
 and everything is measured within that minute; the socket counts before
