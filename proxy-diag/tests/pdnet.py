@@ -23,6 +23,7 @@ import struct
 import subprocess
 import time
 
+from glbnet.gue import checksum
 from glbnet.netns import Netns, remove_stale, veth
 from glbnet.paths import PROXY_DIAG
 from glbnet.util import wait_for
@@ -41,6 +42,7 @@ STALE = r"pdiag-[pc]-(\d+)"
 OK, INVALID, USAGE, SYSTEM, NO = 0, 1, 2, 3, 4
 # uid and gid of nobody (Debian: user nobody, group nogroup)
 NOBODY = 65534
+TCP_SYN, TCP_ACK = 0x02, 0x10  # TCP header flags
 
 
 class Net:
@@ -169,24 +171,23 @@ def endpoint(addr, port):
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def syn4(src, dst, sport, dport, seq=1000):
-    """An IPv4 TCP SYN, header and all (for IPPROTO_RAW)."""
+def ipv4_tcp(src, dst, sport, dport, flags, seq=1000, ack=0):
+    """An IPv4/TCP packet, header and all, both checksums right (for
+    IPPROTO_RAW, or inside GUE: the proxy's stack checks them after fou
+    decapsulates it)."""
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, 0)
     csum = checksum(s + d + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp)) + tcp)
     tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0, 64, socket.IPPROTO_TCP, 0,
                      s, d)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
     return ip + tcp
+
+
+def syn4(src, dst, sport, dport, seq=1000):
+    """An IPv4 TCP SYN."""
+    return ipv4_tcp(src, dst, sport, dport, TCP_SYN, seq)
 
 
 def settle(pred, what, timeout=5.0):

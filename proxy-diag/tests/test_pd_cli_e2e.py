@@ -5,8 +5,6 @@ and their exit statuses, --watch, --output, as an operator meets them."""
 import json
 import os
 import signal
-import subprocess
-import time
 
 import pytest
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
 from glbnet.netns import Netns  # noqa: E402
-from pdnet import checksum  # noqa: E402
+from pdnet import TCP_ACK, TCP_SYN, ipv4_tcp  # noqa: E402
 
 VIP, PORT, GUE_PORT = "192.0.2.10", 80, 19523
 LOSSY, CLEAN, DIRECTOR = "10.242.0.2", "10.242.0.3", "10.242.0.4"
@@ -65,19 +65,6 @@ def transfer(proxy, client):
     return held
 
 
-def ipv4_tcp(src, dst, sport, dport, flags, seq=1000, ack=0):
-    """An inner IPv4/TCP packet, both checksums right (the proxy's stack
-    checks them after fou decapsulates it)."""
-    s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, 0)
-    csum = checksum(s + d + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp)) + tcp)
-    tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0, 64, socket.IPPROTO_TCP, 0,
-                     s, d)
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return ip + tcp
-
-
 def gue(hops, version=0):
     """GUE with GLB's private data (SPEC §6): hlen = 1 + hops, proto 4."""
     head = struct.pack("!BBH", (version << 6) | (1 + len(hops)), 4, 0)
@@ -91,9 +78,9 @@ def director_sends(client):
     udp = client.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind((DIRECTOR, 0))
     packets = [
-        gue([]) + ipv4_tcp("198.51.100.7", VIP, 40001, PORT, 0x02),
-        gue([CLEAN]) + ipv4_tcp("198.51.100.8", VIP, 40002, PORT, 0x10, ack=1),
-        gue([], version=1) + ipv4_tcp("198.51.100.9", VIP, 40003, PORT, 0x02),
+        gue([]) + ipv4_tcp("198.51.100.7", VIP, 40001, PORT, TCP_SYN),
+        gue([CLEAN]) + ipv4_tcp("198.51.100.8", VIP, 40002, PORT, TCP_ACK, ack=1),
+        gue([], version=1) + ipv4_tcp("198.51.100.9", VIP, 40003, PORT, TCP_SYN),
     ]
     for p in packets:
         udp.sendto(p, (PROXY, GUE_PORT))
