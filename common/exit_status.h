@@ -19,6 +19,7 @@ enum glb_exit {
 	/* 4: the command worked and its answer is "no" */
 	GLB_EXIT_NO_ROUTE = 4,     /* glb-director-cli route: no table or no usable backend */
 	GLB_EXIT_BACKEND_DOWN = 4, /* glb-healthcheck --once: a checked backend is down */
+	GLB_EXIT_NOT_DRAINED = 4,  /* glb-proxy-diag drained: connections left at the timeout */
 };
 
 #endif

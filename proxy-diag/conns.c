@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_size.h"
+
 static const char *const sort_names[] = {
 	[GLB_PD_SORT_RETRANS] = "retrans",
 	[GLB_PD_SORT_SENDQ] = "sendq",
@@ -13,7 +15,7 @@ static const char *const sort_names[] = {
 
 int glb_pd_sort_parse(const char *text, enum glb_pd_sort *out)
 {
-	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
+	for (size_t i = 0; i < GLB_ARRAY_SIZE(sort_names); i++) {
 		if (strcmp(text, sort_names[i]) == 0) {
 			*out = (enum glb_pd_sort)i;
 			return 0;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "atomic_file.h"
 #include "config.h"
 #include "conns.h"
@@ -33,8 +34,6 @@
 #endif
 
 #define PROG "glb-proxy-diag"
-/* The 4 of common/exit_status.h: the command worked and its answer is no. */
-#define GLB_PD_EXIT_NOT_DRAINED 4
 /* conns lists this many without --top. */
 #define DEFAULT_TOP 20
 
@@ -327,10 +326,10 @@ static int check_command(struct options *o, int argc, char **argv)
 	size_t c;
 
 	if (optind < argc) {
-		for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		for (c = 0; c < GLB_ARRAY_SIZE(cmds); c++)
 			if (strcmp(argv[optind], cmds[c].name) == 0)
 				break;
-		if (c == sizeof(cmds) / sizeof(cmds[0]))
+		if (c == GLB_ARRAY_SIZE(cmds))
 			return bad_usage("unknown command '%s' (summary, conns, drained)",
 					 argv[optind]);
 		o->cmd = (enum command)c;
@@ -756,7 +755,7 @@ static int run_drained(struct glb_pd_sockdiag *sd, const struct options *o)
 	if (ret < 0)
 		return dump_failed(sd, ret);
 	fflush(stdout);
-	return ret == GLB_PD_DRAINED ? GLB_EXIT_OK : GLB_PD_EXIT_NOT_DRAINED;
+	return ret == GLB_PD_DRAINED ? GLB_EXIT_OK : GLB_EXIT_NOT_DRAINED;
 }
 
 /* SIGINT and SIGTERM end a --watch, an --interval or a drained wait
